@@ -1,0 +1,49 @@
+# One command each for a newcomer: `make run`, `make test`, `make lint`, `make bench`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test lint bench install install-test browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## run: install, migrate the SQLite database, load taxonomy and demo data, serve on :5000
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-taxonomy
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## test: install with the test extra (and Chromium and axe-core where possible), run the suite
+test: install-test browser-deps
+	$(BIN)/pytest
+
+## browser-deps: Chromium from Debian packages (as root), axe-core from npm
+browser-deps:
+	@bash tests/browser/install-deps.sh
+
+lint: install-test
+	$(BIN)/ruff check .
+
+## bench: the benchmark scripts; each prints a table and writes JSON under benchmarks/results/
+bench: install-test
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

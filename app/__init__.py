@@ -1,0 +1,68 @@
+"""Find My Coaching Support: the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure the application; no I/O beyond reading settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path))
+    app.config["MIGRATIONS_DIR"] = str(PROJECT_ROOT / "migrations")
+    if config:
+        app.config.update(config)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Log to stderr, once, at the configured level."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_coaching_support", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._coaching_support = True
+        root.addHandler(handler)
+    root.setLevel(app.config["LOG_LEVEL"])
+
+
+def register_extensions(app: Flask) -> None:
+    from app import extensions
+    from app.services import data_version  # noqa: F401  (installs the version listener)
+
+    extensions.register_extensions(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import register_api
+    from app.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    register_api(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app import errors
+
+    errors.register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.register(app)

@@ -1,0 +1,21 @@
+"""System endpoints: the API's own health and version."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.schemas.system import HealthSchema
+from app.services import health
+
+blp = Blueprint("system", __name__, description="Service health")
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
+    def get(self):
+        """Report whether the database answers, and the search data version."""
+        report = health.check()
+        return report, (200 if report["database"] == "ok" else 503)

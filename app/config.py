@@ -1,0 +1,91 @@
+"""Settings read from the environment, with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot produce a working configuration."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _local_secret_key(instance_path: Path) -> str:
+    """Return a secret key kept under instance/, creating it on first use.
+
+    Local runs survive restarts without logging everyone out, and nobody has
+    to invent a key to try the service.
+    """
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path)
+    app_env = env.get("APP_ENV", "development").strip().lower()
+    if app_env not in {"development", "production", "testing"}:
+        raise ConfigError(
+            f"APP_ENV must be development, production or testing, not {app_env!r}."
+        )
+    production = app_env == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production it must be a long random value "
+                "shared by every worker, e.g. SECRET_KEY=$(python -c "
+                "'import secrets; print(secrets.token_hex(32))')."
+            )
+        secret_key = _local_secret_key(instance)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'coaching.db'}"
+    if database_url.startswith("postgres://"):
+        # Heroku-style URLs; SQLAlchemy only knows the long scheme.
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    return {
+        "APP_ENV": app_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "GEODATA_CACHE_DIR": env.get("GEODATA_CACHE_DIR") or str(instance / "geodata"),
+        "GEOCODER_ONLINE": _flag(env.get("GEOCODER_ONLINE")),
+        "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "find-my-coaching-support"),
+        "GEOCODER_DOMAIN": env.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org"),
+        "SEARCH_INDEX_CHECK_SECONDS": float(env.get("SEARCH_INDEX_CHECK_SECONDS", 2)),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "DEMO_SEED": int(env.get("DEMO_SEED", 2026)),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Find My Coaching Support API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_REDOC_PATH": "/docs",
+        "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
+    }

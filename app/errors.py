@@ -1,0 +1,149 @@
+"""Domain errors and the one handler that turns errors into pages or JSON.
+
+Services raise ``DomainError`` subclasses; views never build error responses
+themselves. API paths (and clients that prefer JSON) get the API's single
+error shape ``{code, status, message, errors}``, where ``errors`` maps each
+offending field to its messages; everyone else gets an HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A use case refused; the message is safe to show to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(DomainError, LookupError):
+    """The thing does not exist, or the acting user may not know it does."""
+
+    status_code = 404
+
+
+class InvalidInput(DomainError, ValueError):
+    """Input is well-formed but not acceptable; ``errors`` names the fields."""
+
+    status_code = 422
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (e.g. no capacity left)."""
+
+    status_code = 409
+
+
+def wants_json() -> bool:
+    """Return True when the response should use the API's JSON error shape."""
+    if request.path.startswith("/api/") or request.blueprint in {"widget_api"}:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def flatten_errors(errors) -> dict[str, list[str]]:
+    """Flatten webargs' ``{location: {field: [msg]}}`` into ``{field: [msg]}``."""
+    if not isinstance(errors, dict):
+        return {"_schema": [str(errors)]}
+    locations = {"json", "query", "form", "path", "view_args", "headers", "files", "cookies"}
+    flat: dict[str, list[str]] = {}
+    for key, value in errors.items():
+        if key in locations and isinstance(value, dict):
+            flat.update(flatten_errors(value))
+        elif isinstance(value, dict):
+            # Nested schema: name the field as "outer.inner".
+            for inner, messages in flatten_errors(value).items():
+                flat[f"{key}.{inner}"] = messages
+        elif isinstance(value, list):
+            flat[str(key)] = [str(m) for m in value]
+        else:
+            flat[str(key)] = [str(value)]
+    return flat
+
+
+def error_response(code: int, message: str, errors=None, headers=None):
+    """Render an error as JSON or HTML, depending on the request."""
+    status = HTTPStatus(code).phrase
+    if wants_json():
+        payload = {"code": code, "status": status, "message": message}
+        if errors:
+            payload["errors"] = flatten_errors(errors)
+        response = jsonify(payload)
+    else:
+        response = render_template(
+            "error.html", code=code, status=status, message=message,
+            errors=flatten_errors(errors) if errors else {},
+        )
+    return response, code, headers or {}
+
+
+def handle_http_exception(error: HTTPException):
+    """Turn any HTTP error (abort, routing, webargs validation) into a response."""
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        # flask-smorest's handler drops it; RFC 9110 requires it.
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if error.code == 429 and "Retry-After" not in headers:
+        retry = getattr(error, "retry_after", None)
+        headers["Retry-After"] = str(retry or 60)
+    if error.code >= 500:
+        _rollback()
+    errors = data.get("errors") or data.get("messages")
+    message = data.get("message") or _default_message(error)
+    if errors and error.code == 422 and "message" not in data:
+        message = "Some of the input is not valid: see errors for each field."
+    return error_response(error.code, message, errors, headers)
+
+
+def handle_domain_error(error: DomainError):
+    """Turn a refused use case into a response with the service's message."""
+    return error_response(error.status_code, error.message, error.errors or None)
+
+
+def handle_unexpected(error: Exception):
+    """Log an unexpected failure, undo the half-done transaction, answer 500."""
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    _rollback()
+    return handle_http_exception(InternalServerError())
+
+
+def _default_message(error: HTTPException) -> str:
+    messages = {
+        404: "Nothing was found at this address.",
+        405: f"{request.method} is not allowed here.",
+        429: "Too many requests: please wait a moment and try again.",
+        500: "Something went wrong on our side. Nothing was changed; please try again.",
+    }
+    return messages.get(error.code, error.description or HTTPStatus(error.code).phrase)
+
+
+def _rollback() -> None:
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself may be what failed
+        log.exception("Rollback failed")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,410 @@
+"""A believable demo population at real places, the same for the same seed.
+
+Supporters and coaches are spread over real towns (weighted by population)
+and placed at real postcodes near them, so a newcomer's first search from
+their own postcode finds people nearby. Every case the product handles is
+represented: each role, event group and ladder level; online and in person;
+full and free capacity; expired safeguarding; paused and unverified.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+import geodata
+from app.models import (
+    CoachProfile,
+    DevelopmentPlan,
+    Engagement,
+    EventGroup,
+    Need,
+    PlanGoal,
+    PlanNeed,
+    Qualification,
+    QualificationFramework,
+    SupporterProfile,
+    SupportRole,
+    User,
+    UserRole,
+)
+from app.models.profiles import (
+    coach_event_groups,
+    supporter_event_groups,
+    supporter_expertise,
+    supporter_roles,
+)
+from app.services import data_version, passwords
+from app.services.taxonomy import seed_taxonomy
+
+DEMO_PASSWORD = "demo-password"
+DEMO_DOMAIN = "example.org"
+
+FIRST_NAMES = (
+    "Amara", "Ben", "Chloe", "Daniel", "Ella", "Femi", "Grace", "Harry", "Isla", "Jack",
+    "Kemi", "Liam", "Maya", "Noah", "Olivia", "Priya", "Quentin", "Rosa", "Sam", "Tara",
+    "Usman", "Vera", "Will", "Xander", "Yasmin", "Zac", "Aisha", "Callum", "Deborah", "Ewan",
+    "Fiona", "Gareth", "Hannah", "Imran", "Joanne", "Kieran", "Lucy", "Mohammed", "Niamh",
+    "Owen", "Rhys", "Sian", "Tom", "Zara", "Marcus", "Denise", "Colin", "Bethan", "Ade",
+)
+LAST_NAMES = (
+    "Adams", "Begum", "Campbell", "Davies", "Evans", "Fraser", "Green", "Hughes", "Iqbal",
+    "Jones", "Khan", "Lewis", "Morgan", "Nwosu", "O'Brien", "Patel", "Quinn", "Roberts",
+    "Singh", "Taylor", "Underwood", "Vaughan", "Williams", "Young", "Ahmed", "Brown",
+    "Clarke", "Edwards", "Foster", "Graham", "Hall", "Jackson", "Kelly", "Mensah", "Murray",
+    "Okafor", "Price", "Reid", "Scott", "Thomas", "Walker", "Wilson", "Wright", "Ellis",
+)
+CLUB_SUFFIXES = ("Athletic Club", "Harriers", "AC", "Running Club", "Athletics Club",
+                 "Harriers & AC", "Track Club")
+# Mentors are the commonest offer, coach developers the rarest.
+ROLE_WEIGHTS = {"mentor": 4, "technical_advisor": 3, "co_coach": 2, "coach_developer": 1}
+GOALS = {
+    "technical_model": "Build a clear technical model for my event group",
+    "training_planning": "Write a periodised annual plan for my squad",
+    "sport_science": "Apply energy-system training to my sessions",
+    "strength_power": "Introduce safe strength and power work for teenagers",
+    "athlete_development": "Adapt training to growth spurts and wellbeing",
+    "talent_pathway": "Guide athletes through the talent pathway",
+    "positive_coaching": "Create a positive, inclusive group culture",
+    "safeguarding_risk": "Run thorough risk assessments for every session",
+    "teaching_skills": "Teach skills with better cues and progressions",
+    "reflective_practice": "Keep a regular reflective log",
+    "peaking_competition": "Plan a taper so athletes peak for championships",
+    "race_day_mental": "Prepare athletes mentally for race day",
+    "nutrition_environment": "Advise on fuelling and training in heat",
+    "team_dynamics": "Manage relay squad dynamics",
+    "adult_learners": "Coach adult beginners returning to the sport",
+    "para_athletics": "Include para athletes fully in my group",
+    "club_capacity": "Supervise and grow our assistant coaches",
+    "marathon_specialist": "Coach a group through their first marathon",
+    "cross_country_specialist": "Prepare a junior team for cross country season",
+}
+
+
+@dataclass(frozen=True)
+class DemoCounts:
+    supporters: int
+    coaches: int
+    engagements: int
+    created: bool
+
+
+def seed_demo(
+    session: Session,
+    *,
+    seed: int = 2026,
+    supporters: int = 2000,
+    coaches: int = 500,
+    us_share: float = 0.08,
+    today: date | None = None,
+) -> DemoCounts:
+    """Create the demo population unless one is already there.
+
+    ``supporters`` and ``coaches`` count Great Britain and the US together
+    (``us_share`` of each is in the US). Dates are relative to ``today`` so the
+    demo always has supporters in date, and a few just expired.
+    """
+    existing = session.scalar(select(func.count()).select_from(User).where(User.is_demo))
+    if existing:
+        return _counts(session, created=False)
+
+    seed_taxonomy(session)
+    today = today or date.today()
+    rng = random.Random(seed)
+    world = _World.load(session, rng)
+    password_hash = passwords.hash_password(DEMO_PASSWORD)
+    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+
+    _seed_named_accounts(session, world, password_hash, now)
+    n_us_sup = round(supporters * us_share)
+    n_us_coach = round(coaches * us_share)
+    supporter_ids = _seed_supporters(session, world, rng, password_hash, now, today,
+                                     gb=supporters - n_us_sup, us=n_us_sup)
+    coach_ids = _seed_coaches(session, world, rng, password_hash, now,
+                              gb=coaches - n_us_coach, us=n_us_coach)
+    _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach_ids)
+    session.flush()
+    # Bulk inserts skip the flush hook, so say explicitly that search data changed.
+    data_version.bump(session)
+    return _counts(session, created=True)
+
+
+def _counts(session: Session, *, created: bool) -> DemoCounts:
+    def count(model, *where):
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return DemoCounts(
+        supporters=count(SupporterProfile, SupporterProfile.user_id.in_(
+            select(User.id).where(User.is_demo))),
+        coaches=count(CoachProfile, CoachProfile.user_id.in_(select(User.id).where(User.is_demo))),
+        engagements=count(Engagement),
+        created=created,
+    )
+
+
+@dataclass
+class _Town:
+    name: str
+    lat: float
+    lon: float
+    population: int
+    country: str
+
+
+class _World:
+    """Taxonomy ids and real towns, loaded once per seeding run."""
+
+    def __init__(self, session: Session, rng: random.Random):
+        self.rng = rng
+        self.roles = {r.key: r.id for r in session.scalars(select(SupportRole))}
+        self.groups = {g.key: g.id for g in session.scalars(select(EventGroup))}
+        self.needs = {n.key: n.id for n in session.scalars(select(Need))}
+        self.ladders: dict[str, list[Qualification]] = {}
+        for fw in session.scalars(select(QualificationFramework)):
+            self.ladders[fw.country] = list(fw.qualifications)
+        self.towns = {"GB": _towns("GB", 20000), "US": _towns("US", 100000)}
+        self.weights = {c: [math.sqrt(t.population) for t in towns]
+                        for c, towns in self.towns.items()}
+        self._user_ids = 0
+
+    @classmethod
+    def load(cls, session: Session, rng: random.Random) -> _World:
+        return cls(session, rng)
+
+    def town(self, country: str) -> _Town:
+        return self.rng.choices(self.towns[country], weights=self.weights[country])[0]
+
+    def qualification(self, country: str, low: int, high: int) -> Qualification:
+        rungs = [q for q in self.ladders[country] if low <= q.level <= high]
+        return self.rng.choice(rungs)
+
+    def place(self, country: str) -> tuple[_Town, dict]:
+        """Pick a town and a real postcode (GB) or ZIP (US) near it."""
+        town = self.town(country)
+        # Up to ~6 km from the town centre, so people do not all share one point.
+        bearing = self.rng.uniform(0, 2 * math.pi)
+        dist_km = abs(self.rng.gauss(0, 3.0))
+        lat = town.lat + (dist_km / 111.0) * math.cos(bearing)
+        lon = town.lon + (dist_km / (111.0 * math.cos(math.radians(town.lat)))) * math.sin(
+            bearing)
+        return town, _real_location(country, lat, lon, self.rng)
+
+
+def _towns(country: str, min_population: int) -> list[_Town]:
+    places = geodata.places(country, min_population=min_population)
+    towns = [_Town(p.name, p.lat, p.lon, p.population, country) for p in places]
+    towns.sort(key=lambda t: (-t.population, t.name, t.lat))
+    return towns
+
+
+def _real_location(country: str, lat: float, lon: float, rng: random.Random) -> dict:
+    if country == "GB":
+        candidates = geodata.nearest_postcodes(lat, lon, k=8)
+        loc = rng.choice(candidates)
+        return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
+                "outward_code": loc.outward_code, "country": "GB"}
+    loc = geodata.nearest_zip(lat, lon)
+    return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
+            "outward_code": loc.outward_code, "country": "US"}
+
+
+def _name(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+
+
+def _email(first: str, last: str, serial: int) -> str:
+    local = f"{first}.{last}".lower().replace("'", "")
+    return f"{local}.{serial:04d}@{DEMO_DOMAIN}"
+
+
+def _phone(rng: random.Random, country: str) -> str:
+    # Numbers reserved for drama and documentation: they ring nobody.
+    if country == "GB":
+        return f"07700 900{rng.randrange(1000):03d}"
+    return f"+1 555 01{rng.randrange(100):02d}"
+
+
+def _club(town: _Town, rng: random.Random) -> str:
+    return f"{town.name} {rng.choice(CLUB_SUFFIXES)}"
+
+
+def _insert_user(session, *, email, name, password_hash, phone, now, roles) -> int:
+    user_id = session.execute(
+        insert(User).returning(User.id),
+        [{"email": email, "display_name": name, "password_hash": password_hash,
+          "phone": phone, "email_verified_at": now, "created_at": now, "is_demo": True,
+          "active": True, "session_version": 1}],
+    ).scalar_one()
+    session.execute(insert(UserRole), [{"user_id": user_id, "role": r, "granted_at": now}
+                                       for r in roles])
+    return user_id
+
+
+def _seed_named_accounts(session, world: _World, password_hash: str, now: datetime) -> None:
+    """Accounts with known emails, so a newcomer can sign in as each kind of user."""
+    accounts = [
+        ("admin@example.org", "Programme Admin", ["admin"]),
+        ("coach@example.org", "Demo Coach", ["coach"]),
+        ("supporter@example.org", "Demo Supporter", ["supporter"]),
+        ("developer@example.org", "Demo Coach Developer", ["supporter", "coach_developer"]),
+    ]
+    for email, name, roles in accounts:
+        _insert_user(session, email=email, name=name, password_hash=password_hash,
+                     phone=None, now=now, roles=roles)
+
+
+def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, gb, us):
+    role_keys = sorted(world.roles)
+    group_keys = sorted(world.groups)
+    need_keys = sorted(world.needs)
+    ids = []
+    for i in range(gb + us):
+        country = "GB" if i < gb else "US"
+        first, last = _name(rng)
+        town, where = world.place(country)
+
+        roles = {rng.choices(role_keys, weights=[ROLE_WEIGHTS.get(k, 1) for k in role_keys])[0]}
+        if rng.random() < 0.3:
+            roles.add(rng.choice(role_keys))
+        if "co_coach" in roles and len(roles) == 1:
+            level_range = (1, 2)
+        elif "coach_developer" in roles:
+            level_range = (3, 4)
+        else:
+            level_range = (2, 4)
+        qualification = world.qualification(country, *level_range)
+        groups = rng.sample(group_keys, k=rng.choices([1, 2, 3], weights=[5, 4, 1])[0])
+        expertise = rng.sample(need_keys, k=rng.randint(2, 6))
+
+        # Most are in date; a few expired (hidden) and a few about to expire.
+        roll = rng.random()
+        if roll < 0.05:
+            safeguarding = today - timedelta(days=rng.randint(1, 200))
+        elif roll < 0.09:
+            safeguarding = today + timedelta(days=rng.randint(0, 30))
+        else:
+            safeguarding = today + timedelta(days=rng.randint(31, 1000))
+        licence = today + timedelta(days=rng.randint(-60, 1100) if rng.random() < 0.04
+                                    else rng.randint(60, 1100))
+        verified = rng.random() >= 0.07
+        paused = rng.random() < 0.04
+        last_active = now - timedelta(days=rng.choice([rng.randint(0, 30), rng.randint(0, 200)]))
+
+        name = f"{first} {last}"
+        user_id = _insert_user(session, email=_email(first, last, i), name=name,
+                               password_hash=password_hash, phone=_phone(rng, country),
+                               now=now, roles=["supporter"] +
+                               (["coach_developer"] if "coach_developer" in roles else []))
+        years = rng.randint(2, 35)
+        profile_id = session.execute(insert(SupporterProfile).returning(SupporterProfile.id), [{
+            "user_id": user_id,
+            "qualification_id": qualification.id,
+            "years_coaching": years,
+            "club": _club(town, rng),
+            "bio": _bio(rng, town, years, groups, expertise, world),
+            "place_label": town.name,
+            "travel_km": float(rng.choice([5, 10, 15, 20, 25, 30, 40, 50, 80])),
+            "offers_online": rng.random() < 0.4,
+            "capacity": rng.choices([0, 1, 2, 3, 4, 5], weights=[1, 4, 5, 3, 2, 1])[0],
+            "safeguarding_expires_on": safeguarding,
+            "licence_expires_on": licence,
+            "verified_at": now - timedelta(days=rng.randint(1, 400)) if verified else None,
+            "visible": rng.random() >= 0.02,
+            "paused": paused,
+            "paused_reason": "Taking a break this season" if paused else None,
+            "last_active_at": last_active,
+            "created_at": now, "updated_at": now,
+            **where,
+        }]).scalar_one()
+        session.execute(insert(supporter_roles), [
+            {"supporter_id": profile_id, "role_id": world.roles[k]} for k in sorted(roles)])
+        session.execute(insert(supporter_event_groups), [
+            {"supporter_id": profile_id, "event_group_id": world.groups[k]} for k in groups])
+        session.execute(insert(supporter_expertise), [
+            {"supporter_id": profile_id, "need_id": world.needs[k]} for k in expertise])
+        ids.append(profile_id)
+    return ids
+
+
+def _bio(rng, town: _Town, years: int, groups, expertise, world: _World) -> str:
+    need_names = {k: k.replace("_", " ") for k in world.needs}
+    group_text = " and ".join(g.replace("_", " ") for g in groups)
+    focus = ", ".join(need_names[k] for k in expertise[:3])
+    openers = (
+        f"I have coached {group_text} in {town.name} for {years} years.",
+        f"{group_text.capitalize()} coach based near {town.name}, {years} years on the track.",
+        f"Club coach in {town.name} with {years} years of {group_text}.",
+    )
+    closers = (
+        f"Happy to help with {focus}.",
+        f"I enjoy supporting coaches with {focus}.",
+        f"Particular interest in {focus}.",
+    )
+    return f"{rng.choice(openers)} {rng.choice(closers)}"
+
+
+def _seed_coaches(session, world: _World, rng, password_hash, now, *, gb, us):
+    group_keys = sorted(world.groups)
+    ids = []
+    for i in range(gb + us):
+        country = "GB" if i < gb else "US"
+        first, last = _name(rng)
+        town, where = world.place(country)
+        qualification = world.qualification(country, 0, 3)
+        user_id = _insert_user(session, email=_email(first, last, 5000 + i),
+                               name=f"{first} {last}", password_hash=password_hash,
+                               phone=_phone(rng, country), now=now, roles=["coach"])
+        profile_id = session.execute(insert(CoachProfile).returning(CoachProfile.id), [{
+            "user_id": user_id, "qualification_id": qualification.id,
+            "club": _club(town, rng), "place_label": town.name,
+            "created_at": now, "updated_at": now, **where,
+        }]).scalar_one()
+        groups = rng.sample(group_keys, k=rng.choice([1, 1, 2]))
+        session.execute(insert(coach_event_groups), [
+            {"coach_id": profile_id, "event_group_id": world.groups[k]} for k in groups])
+        ids.append(user_id)
+    return ids
+
+
+def _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach_ids):
+    """Give some coaches plans and relationships, so some supporters are full."""
+    need_keys = sorted(world.needs)
+    for coach_id in coach_ids[: len(coach_ids) * 2 // 5]:
+        starts = today - timedelta(days=rng.randint(0, 200))
+        plan = DevelopmentPlan(coach_id=coach_id, title="My development plan", starts_on=starts,
+                               ends_on=starts + timedelta(days=rng.choice([183, 274, 365])),
+                               status="active")
+        chosen = rng.sample(need_keys, k=rng.randint(2, 4))
+        plan.needs = [PlanNeed(need_id=world.needs[k], priority=rng.randint(1, 5))
+                      for k in chosen]
+        plan.goals = [PlanGoal(title=GOALS.get(k, k.replace("_", " ")),
+                               target_date=plan.ends_on - timedelta(days=rng.randint(0, 60)),
+                               status=rng.choice(["not_started", "in_progress", "achieved"]))
+                      for k in chosen[:2]]
+        session.add(plan)
+    session.flush()
+
+    # Engagements fill some supporters to capacity, so "waitlist" is visible.
+    capacity = dict(session.execute(
+        select(SupporterProfile.id, SupporterProfile.capacity)
+        .where(SupporterProfile.id.in_(supporter_ids))).all())
+    roles_of: dict[int, list[int]] = {}
+    for sid, rid in session.execute(select(supporter_roles.c.supporter_id,
+                                           supporter_roles.c.role_id)):
+        roles_of.setdefault(sid, []).append(rid)
+    rows = []
+    coaches = list(coach_ids)
+    for sid in rng.sample(supporter_ids, k=len(supporter_ids) // 5):
+        take = capacity[sid] if rng.random() < 0.6 else rng.randint(0, capacity[sid])
+        for coach_id in rng.sample(coaches, k=min(take, len(coaches))):
+            rows.append({"coach_id": coach_id, "supporter_id": sid,
+                         "role_id": rng.choice(sorted(roles_of[sid])),
+                         "status": "active",
+                         "started_on": today - timedelta(days=rng.randint(0, 300))})
+    if rows:
+        session.execute(insert(Engagement), rows)

@@ -1,0 +1,7 @@
+"""Server-rendered pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from app.web import home  # noqa: E402,F401

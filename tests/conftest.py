@@ -1,0 +1,214 @@
+"""Fixtures shared by the whole suite.
+
+Database tests run on SQLite, and again on PostgreSQL when TEST_DATABASE_URL
+is set (CI sets it). The schema comes from the Alembic migrations, exactly as
+in production; between tests every table is emptied.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# One geodata index for the whole run (and for every run on this machine).
+
+
+os.environ.setdefault("GEODATA_CACHE_DIR", str(ROOT / "instance" / "geodata"))
+
+
+def pytest_configure(config):
+    if IN_CI and not TEST_DATABASE_URL:
+        raise pytest.UsageError(
+            "CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must not be "
+            "skipped in CI. Run the suite through .ci/run, which starts PostgreSQL.")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return ``url`` with the psycopg 3 driver named, as the app does."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+
+
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated, empty database for the session, on each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = sqlalchemy_url(TEST_DATABASE_URL)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    migrate_to_head(url)
+    return url
+
+
+def migrate_to_head(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(config_for(url))
+    with app.app_context():
+        upgrade()
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+def config_for(url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "GEODATA_CACHE_DIR": os.environ["GEODATA_CACHE_DIR"],
+        "LOG_LEVEL": "WARNING",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+
+
+def app_config() -> dict:
+    """Per-test overrides for the app's config (tests may update it first)."""
+    return {}
+
+
+@pytest.fixture
+
+
+def app(database_url, app_config):
+    from app import create_app
+    from app.extensions import db
+    from app.services.taxonomy import seed_taxonomy
+
+    app = create_app(config_for(database_url, **app_config))
+    with app.app_context():
+        seed_taxonomy(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+def empty_all_tables(engine) -> None:
+    from app.extensions import db
+
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        conn.execute(sa.text(
+            "INSERT INTO data_version (id, version, updated_at) VALUES (1, 1, :now)"),
+            {"now": datetime.now(UTC)})
+
+
+@pytest.fixture
+
+
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+
+
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+
+
+def session(app):
+    """The app's database session, inside an app context."""
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+
+
+def make_user(session):
+    """Return a function creating a committed user: ``make_user(roles=["coach"])``."""
+    from app.models import User, UserRole
+
+    counter = iter(range(1, 10**6))
+
+    def make(*, roles=("coach",), email=None, name=None, **fields):
+        n = next(counter)
+        user = User(email=email or f"person{n}@example.com", display_name=name or f"Person {n}",
+                    **fields)
+        user.roles = [UserRole(role=r) for r in roles]
+        session.add(user)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+
+
+def make_supporter(session, make_user):
+    """Return a function creating a committed, searchable supporter.
+
+    Every default makes the supporter eligible for search; override a field to
+    make them otherwise (``make_supporter(verified_at=None)``).
+    """
+    from sqlalchemy import select
+
+    from app.models import EventGroup, Need, Qualification, SupporterProfile, SupportRole
+
+    def make(*, roles=("mentor",), event_groups=("jumps",), expertise=("technical_model",),
+             qualification="uk_coach", user=None, **fields):
+        user = user or make_user(roles=["supporter"])
+        today = date.today()
+        values = dict(
+            latitude=53.8195, longitude=-1.5820, postcode="LS6 3QS", outward_code="LS6",
+            place_label="Leeds", travel_km=20.0, capacity=2, offers_online=False,
+            safeguarding_expires_on=today + timedelta(days=365),
+            licence_expires_on=today + timedelta(days=365),
+            verified_at=datetime.now(UTC), bio="Jumps coach.",
+        )
+        values.update(fields)
+        profile = SupporterProfile(user_id=user.id, **values)
+        profile.roles = list(session.scalars(
+            select(SupportRole).where(SupportRole.key.in_(roles))))
+        profile.event_groups = list(session.scalars(
+            select(EventGroup).where(EventGroup.key.in_(event_groups))))
+        profile.expertise = list(session.scalars(select(Need).where(Need.key.in_(expertise))))
+        if qualification:
+            profile.qualification = session.scalar(
+                select(Qualification).where(Qualification.key == qualification))
+        session.add(profile)
+        session.commit()
+        return profile
+
+    return make
