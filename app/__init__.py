@@ -26,7 +26,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    register_template_filters(app)
     return app
+
+
+def register_template_filters(app: Flask) -> None:
+    from app.web.formatting import plural
+
+    app.add_template_filter(plural)
 
 
 def configure_logging(app: Flask) -> None:
