@@ -1,0 +1,63 @@
+"""geodata: turn what a coach types into a place on the map, offline and fast.
+
+Great Britain's postcodes come from Ordnance Survey Code-Point Open, US ZIP
+codes from the ``zipcodes`` package and town names from GeoNames; an online
+geocoder (geopy) can be switched on as a fallback. Everything returns plain
+values: :class:`Location` and :class:`Place`.
+
+Examples
+--------
+>>> import geodata
+>>> geodata.geocode("LS6 3QS")  # doctest: +SKIP
+Location(lat=53.82..., lon=-1.58..., precision='postcode', label='LS6 3QS', ...)
+>>> geodata.coarsen(geodata.geocode("LS6 3QS")).label  # doctest: +SKIP
+'LS6'
+"""
+
+from ._config import Settings, configure, settings
+from ._distance import EARTH_RADIUS_KM, geodesic_km, haversine_km
+from ._errors import (
+    AmbiguousPlace,
+    GeodataError,
+    InvalidQuery,
+    NotCoveredOffline,
+    OnlineLookupError,
+    PlaceNotFound,
+)
+from ._geocode import (
+    coarsen,
+    from_coordinates,
+    geocode,
+    nearest_outward_code,
+    nearest_postcodes,
+    places,
+    suggest,
+)
+from ._index import build_index
+from ._location import PRECISIONS, Location, Place
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "PRECISIONS",
+    "AmbiguousPlace",
+    "GeodataError",
+    "InvalidQuery",
+    "Location",
+    "NotCoveredOffline",
+    "OnlineLookupError",
+    "Place",
+    "PlaceNotFound",
+    "Settings",
+    "build_index",
+    "coarsen",
+    "configure",
+    "from_coordinates",
+    "geocode",
+    "geodesic_km",
+    "haversine_km",
+    "nearest_outward_code",
+    "nearest_postcodes",
+    "places",
+    "settings",
+    "suggest",
+]
