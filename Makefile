@@ -43,6 +43,8 @@ lint: install-test
 
 ## bench: the benchmark scripts; each prints a table and writes JSON under benchmarks/results/
 bench: install-test
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "WARNING: wrk is missing; the search benchmark cannot run" >&2
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

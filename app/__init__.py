@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     configure_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -46,6 +47,14 @@ def configure_logging(app: Flask) -> None:
         handler._coaching_support = True
         root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+    # Alembic announces each of its plugins at INFO on every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_converters(app: Flask) -> None:
+    from app.routing import register_converters as register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -53,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     from app.services import data_version  # noqa: F401  (installs the version listener)
 
     extensions.register_extensions(app)
+    from app.services import geocoding
+
+    geocoding.configure(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -75,10 +75,18 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "GEOCODER_ONLINE": _flag(env.get("GEOCODER_ONLINE")),
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "find-my-coaching-support"),
         "GEOCODER_DOMAIN": env.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org"),
+        # Map tiles are a setting; with none, the map still shows its markers.
+        "MAP_TILE_URL": env.get("MAP_TILE_URL",
+                                "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "MAP_TILE_ATTRIBUTION": env.get(
+            "MAP_TILE_ATTRIBUTION",
+            "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"),
         "SEARCH_INDEX_CHECK_SECONDS": float(env.get("SEARCH_INDEX_CHECK_SECONDS", 2)),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "SEARCH_RATE_LIMIT": env.get("SEARCH_RATE_LIMIT", "120 per minute"),
+        "PLACES_RATE_LIMIT": env.get("PLACES_RATE_LIMIT", "300 per minute"),
         "DEMO_SEED": int(env.get("DEMO_SEED", 2026)),
         # flask-smorest / OpenAPI
         "API_TITLE": "Find My Coaching Support API",
@@ -86,6 +94,13 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_REDOC_PATH": "/docs",
-        "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
+        # Interactive docs at /api/v1/docs, served from the app's own static files.
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "Search for athletics coaching support near a place, "
+                                    "read public supporter profiles and the taxonomy. "
+                                    "Errors share one shape: code, status, message and "
+                                    "errors by field."},
+        },
     }

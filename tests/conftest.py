@@ -79,6 +79,9 @@ def config_for(url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "GEODATA_CACHE_DIR": os.environ["GEODATA_CACHE_DIR"],
         "LOG_LEVEL": "WARNING",
+        # Tests see every change at once; production checks every couple of seconds.
+        "SEARCH_INDEX_CHECK_SECONDS": 0,
+        "MAP_TILE_URL": "",
     }
     config.update(overrides)
     return config

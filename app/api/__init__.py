@@ -7,9 +7,11 @@ from flask import Flask
 
 def register_api(app: Flask) -> None:
     """Register every API blueprint on the shared flask-smorest Api."""
+    from app.api.search import blp as search_blp
     from app.api.system import blp as system_blp
     from app.api.taxonomy import blp as taxonomy_blp
     from app.extensions import api
 
     api.register_blueprint(system_blp, url_prefix="/")
     api.register_blueprint(taxonomy_blp, url_prefix="/api/v1")
+    api.register_blueprint(search_blp, url_prefix="/api/v1")

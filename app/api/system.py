@@ -5,10 +5,18 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.schemas.system import HealthSchema
+from app.schemas.system import HealthSchema, LivenessSchema
 from app.services import health
 
 blp = Blueprint("system", __name__, description="Service health")
+
+
+@blp.route("/livez")
+class Liveness(MethodView):
+    @blp.response(200, LivenessSchema)
+    def get(self):
+        """Say the process is up, without touching the database (a liveness probe)."""
+        return {"status": "ok"}
 
 
 @blp.route("/healthz")

@@ -7,3 +7,7 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
     database = fields.String(metadata={"example": "ok"})
     data_version = fields.Integer(allow_none=True)
+
+
+class LivenessSchema(Schema):
+    status = fields.String(metadata={"example": "ok"})

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.errors import NotFound
 from app.models import SupporterProfile, SupportRole, User
 from app.models.profiles import supporter_roles
 from app.services.eligibility import searchable
@@ -31,3 +32,17 @@ def searchable_supporter_count(session: Session, today: date) -> int:
     return session.scalar(
         select(func.count()).select_from(SupporterProfile)
         .join(User, User.id == SupporterProfile.user_id).where(searchable(today))) or 0
+
+
+def public_profile(session: Session, supporter_id: int) -> dict:
+    """Return a searchable supporter's public card, or raise NotFound.
+
+    Supporters who may not appear in search (unverified, expired, paused,
+    hidden) have no public profile either.
+    """
+    from app.services.search import index_cache
+
+    card = index_cache().get(session).cards.get(supporter_id)
+    if card is None:
+        raise NotFound("No supporter with that id is available.")
+    return card

@@ -74,3 +74,14 @@ def test_taxonomy_lists_roles_groups_needs_and_ladders(client):
     us = [q["name"] for q in ladders["us"]["qualifications"]]
     assert us[:4] == ["Developmental Coach", "Level 1", "Level 2", "Level 3"]
     assert "Instructor" in us
+
+
+def test_livez_needs_no_database():
+    from app import create_app
+
+    from ..conftest import config_for
+
+    app = create_app(config_for("postgresql+psycopg://nobody:x@127.0.0.1:1/none"))
+    response = app.test_client().get("/livez")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}

@@ -1,0 +1,54 @@
+"""Search for support, public supporter profiles and place suggestions."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.extensions import db, limiter
+from app.schemas.places import PlacesArgs, PlaceSchema
+from app.schemas.search import PublicSupporterSchema, SearchArgs, SearchResponseSchema
+from app.services import directory, geocoding
+from app.services.search import search_support
+
+blp = Blueprint("search", __name__, description="Search for coaching support")
+
+
+@blp.route("/search")
+class Search(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])]
+
+    @blp.arguments(SearchArgs, location="query")
+    @blp.response(200, SearchResponseSchema)
+    @blp.alt_response(404, description="The place given in `where` is unknown")
+    @blp.alt_response(422, description="Invalid input; `errors` names each field")
+    @blp.alt_response(429, description="Too many requests; see Retry-After")
+    def get(self, args):
+        """Rank verified supporters near a place by fit, with the reasons for each.
+
+        Give `where` (a postcode, outward code, town or ZIP) or `lat` and `lon`.
+        When few or none fit, `diagnostics.explanation` says why and
+        `fallbacks` lists the nearest beyond the radius and online supporters.
+        """
+        return search_support(db.session, args)
+
+
+@blp.route("/supporters/<id:supporter_id>")
+class Supporter(MethodView):
+    @blp.response(200, PublicSupporterSchema)
+    @blp.alt_response(404, description="No such supporter, or not currently searchable")
+    def get(self, supporter_id):
+        """Return a supporter's public profile."""
+        return directory.public_profile(db.session, supporter_id)
+
+
+@blp.route("/places")
+class Places(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["PLACES_RATE_LIMIT"])]
+
+    @blp.arguments(PlacesArgs, location="query")
+    @blp.response(200, PlaceSchema(many=True))
+    def get(self, args):
+        """Suggest up to 10 places (postcodes, outward codes, towns, ZIPs) for what was typed."""
+        return geocoding.suggest(args["q"], limit=args["limit"])

@@ -1,0 +1,149 @@
+"""Search input (``*Args``) and the public view of a supporter (``*Schema``).
+
+The public view is the privacy boundary: it has no field for an exact
+location, a full postcode, an email or a phone number, so none can leak.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+MODES = ("in_person", "online", "either")
+
+
+class CommaList(fields.List):
+    """A list given as repeated parameters or as one comma-separated value."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = [part for part in (p.strip() for p in value.split(",")) if part]
+        elif isinstance(value, list):
+            value = [part.strip() for item in value for part in str(item).split(",")
+                     if part.strip()]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _keys(description: str) -> CommaList:
+    return CommaList(
+        fields.String(validate=validate.Length(min=1, max=60)),
+        load_default=list, validate=validate.Length(max=30),
+        metadata={"description": description})
+
+
+class SearchArgs(Schema):
+    """Where and what to search for."""
+
+    where = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "A postcode (LS6 3QS), outward code (LS6), town or US ZIP",
+                  "example": "LS6 3QS"})
+    lat = fields.Float(validate=validate.Range(min=-90, max=90),
+                       metadata={"description": "Latitude, with lon, instead of where"})
+    lon = fields.Float(validate=validate.Range(min=-180, max=180),
+                       metadata={"description": "Longitude, with lat, instead of where"})
+    radius_km = fields.Float(
+        load_default=25.0, validate=validate.Range(min=1, max=500),
+        metadata={"description": "How far to look for in-person support, 1 to 500 km"})
+    roles = _keys("Support roles wanted (keys from /api/v1/taxonomy); none means any")
+    event_groups = _keys("Your event groups")
+    needs = _keys("Needs from your development plan")
+    qualification = fields.String(
+        validate=validate.Length(max=60),
+        metadata={"description": "Your qualification key, for the ladder rules"})
+    club = fields.String(validate=validate.Length(max=120),
+                         metadata={"description": "Your club, to find supervisors there"})
+    goals = fields.String(validate=validate.Length(max=2000),
+                          metadata={"description": "Your plan's goals in your own words"})
+    mode = fields.String(load_default="either", validate=validate.OneOf(MODES),
+                         metadata={"description": "in_person, online or either"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=50))
+
+    @pre_load
+    def drop_blanks(self, data, **kwargs):
+        """Treat empty form fields as not given."""
+        lists = {name for name, f in self.fields.items() if isinstance(f, fields.List)}
+        if hasattr(data, "getlist"):  # a query string or form: repeated keys
+            data = {k: data.getlist(k) if k in lists else data.get(k) for k in data}
+        else:
+            data = dict(data)
+        return {k: v for k, v in data.items() if v not in ("", None, [], [""])}
+
+    @validates_schema
+    def needs_a_place(self, data, **kwargs):
+        has_point = "lat" in data or "lon" in data
+        if has_point and not ("lat" in data and "lon" in data):
+            missing = "lon" if "lat" in data else "lat"
+            raise ValidationError("Give both lat and lon, or a place in where.", missing)
+        if not has_point and not data.get("where"):
+            raise ValidationError(
+                "Enter a postcode, town or ZIP code, or use your location.", "where")
+
+
+class NamedSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+
+
+class AvailabilitySchema(Schema):
+    status = fields.String(metadata={"description": "available or waitlist"})
+    places_free = fields.Integer()
+
+
+class PublicSupporterSchema(Schema):
+    """What anyone may see of a supporter."""
+
+    id = fields.Integer()
+    name = fields.String()
+    roles = fields.List(fields.Nested(NamedSchema))
+    event_groups = fields.List(fields.Nested(NamedSchema))
+    expertise = fields.List(fields.Nested(NamedSchema))
+    qualification = fields.String(allow_none=True)
+    years_coaching = fields.Integer()
+    club = fields.String(allow_none=True)
+    bio = fields.String()
+    near = fields.String(allow_none=True,
+                         metadata={"description": "Outward postcode area or ZIP area, e.g. LS6"})
+    place = fields.String(allow_none=True, metadata={"description": "Town, e.g. Leeds"})
+    area_lat = fields.Float(allow_none=True,
+                            metadata={"description": "Centre of the public area, not the "
+                                                     "supporter's position"})
+    area_lon = fields.Float(allow_none=True)
+    online = fields.Boolean()
+    travel_km = fields.Float()
+    availability = fields.Nested(AvailabilitySchema)
+
+
+class SearchResultSchema(PublicSupporterSchema):
+    distance_km = fields.Float(allow_none=True,
+                               metadata={"description": "Rounded to the nearest km"})
+    score = fields.Float()
+    reasons = fields.List(fields.String())
+    summary = fields.String()
+    waitlist = fields.Boolean()
+
+
+class OriginSchema(Schema):
+    label = fields.String()
+    precision = fields.String()
+    near = fields.String(allow_none=True)
+    alternatives = fields.List(fields.String(),
+                               metadata={"description": "Other places with the same name"})
+
+
+class DiagnosticsSchema(Schema):
+    considered = fields.Integer()
+    passed = fields.Integer()
+    removed = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                          metadata={"description": "How many each rule removed, in order"})
+    explanation = fields.String(allow_none=True)
+
+
+class SearchResponseSchema(Schema):
+    origin = fields.Nested(OriginSchema)
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    results = fields.List(fields.Nested(SearchResultSchema))
+    fallbacks = fields.List(fields.Nested(SearchResultSchema))
+    diagnostics = fields.Nested(DiagnosticsSchema)

@@ -1,0 +1,145 @@
+// Progressive enhancement for the search page: the form and results work
+// without any of this. Adds place suggestions, "use my location", a needs
+// filter and the map.
+(function () {
+  "use strict";
+
+  var where = document.getElementById("where");
+  var lat = document.getElementById("lat");
+  var lon = document.getElementById("lon");
+  var list = document.getElementById("where-suggestions");
+  var locate = document.getElementById("use-location");
+
+  // Typing a place replaces a position from "use my location".
+  if (where) {
+    where.addEventListener("input", function () { lat.value = ""; lon.value = ""; });
+  }
+
+  // --- Place suggestions (combobox pattern) --------------------------------
+  if (where && list && window.fetch) {
+    var timer = null, active = -1, items = [];
+    var close = function () {
+      list.hidden = true; list.innerHTML = ""; items = []; active = -1;
+      where.setAttribute("aria-expanded", "false");
+      where.removeAttribute("aria-activedescendant");
+    };
+    var choose = function (i) {
+      if (i < 0 || i >= items.length) return;
+      where.value = items[i].label.split(",")[0];
+      close();
+    };
+    var highlight = function (i) {
+      var options = list.querySelectorAll("[role=option]");
+      options.forEach(function (o, n) { o.setAttribute("aria-selected", n === i ? "true" : "false"); });
+      active = i;
+      if (options[i]) where.setAttribute("aria-activedescendant", options[i].id);
+    };
+    where.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = where.value.trim();
+      if (q.length < 2) { close(); return; }
+      timer = setTimeout(function () {
+        fetch("/api/v1/places?q=" + encodeURIComponent(q), {headers: {Accept: "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (places) {
+            if (where.value.trim() !== q) return;
+            close();
+            items = places;
+            places.forEach(function (p, i) {
+              var li = document.createElement("li");
+              li.id = "where-option-" + i;
+              li.setAttribute("role", "option");
+              li.setAttribute("aria-selected", "false");
+              li.textContent = p.label;
+              li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+              list.appendChild(li);
+            });
+            if (places.length) {
+              list.hidden = false;
+              where.setAttribute("aria-expanded", "true");
+            }
+          })
+          .catch(close);
+      }, 150);
+    });
+    where.addEventListener("keydown", function (e) {
+      if (list.hidden) return;
+      if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(active); }
+      else if (e.key === "Escape") { close(); }
+    });
+    where.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+
+  // --- Use my location ------------------------------------------------------
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      locate.disabled = true;
+      locate.textContent = "Finding you…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        lat.value = pos.coords.latitude.toFixed(5);
+        lon.value = pos.coords.longitude.toFixed(5);
+        where.value = "";
+        locate.form.submit();
+      }, function () {
+        locate.disabled = false;
+        locate.textContent = "Use my location";
+        where.focus();
+      }, {timeout: 10000, maximumAge: 600000});
+    });
+  }
+
+  // --- Needs filter -----------------------------------------------------------
+  var filter = document.getElementById("needs-filter");
+  if (filter) {
+    filter.hidden = false;
+    filter.addEventListener("input", function () {
+      var term = filter.value.trim().toLowerCase();
+      document.querySelectorAll(".needs .choice").forEach(function (label) {
+        label.hidden = term && label.textContent.toLowerCase().indexOf(term) === -1;
+      });
+    });
+  }
+
+  // --- Map ----------------------------------------------------------------------
+  var mapEl = document.getElementById("map");
+  var dataEl = document.getElementById("map-data");
+  if (mapEl && dataEl && window.L) {
+    var data = JSON.parse(dataEl.textContent);
+    var map = L.map(mapEl, {scrollWheelZoom: false});
+    var tiles = mapEl.getAttribute("data-tile-url");
+    if (tiles) {
+      L.tileLayer(tiles, {maxZoom: 18, attribution: mapEl.getAttribute("data-tile-attribution")}).addTo(map);
+    }
+    var bounds = [[data.origin.lat, data.origin.lon]];
+    L.circleMarker([data.origin.lat, data.origin.lon], {radius: 8, color: "#d9480f", fillOpacity: 0.9})
+      .bindTooltip("You searched near " + data.origin.label).addTo(map);
+    data.areas.forEach(function (area) {
+      var names = area.supporters.map(function (s) { return s.name; }).join(", ");
+      var marker = L.marker([area.lat, area.lon], {
+        title: (area.near || area.place || "") + ": " + names,
+        alt: "Supporters near " + (area.near || area.place || "")
+      }).addTo(map);
+      var popup = document.createElement("div");
+      var heading = document.createElement("strong");
+      heading.textContent = "Near " + (area.near || "") + (area.place ? " (" + area.place + ")" : "");
+      popup.appendChild(heading);
+      var ul = document.createElement("ul");
+      area.supporters.forEach(function (s) {
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.href = "/supporters/" + s.id;
+        a.textContent = s.name;
+        li.appendChild(a);
+        ul.appendChild(li);
+      });
+      popup.appendChild(ul);
+      marker.bindPopup(popup);
+      bounds.push([area.lat, area.lon]);
+    });
+    map.fitBounds(bounds, {padding: [30, 30], maxZoom: 12});
+    mapEl.classList.add("map-ready");
+  }
+})();

@@ -1,0 +1,240 @@
+"""GET /api/v1/search: ranking, hard rules, diagnostics, validation and privacy."""
+
+from datetime import date, timedelta
+
+import pytest
+
+# Real places around Leeds; distances are from Headingley (LS6 3QS).
+HEADINGLEY = dict(latitude=53.8195, longitude=-1.5820, postcode="LS6 3QS", outward_code="LS6",
+                  place_label="Leeds")
+CITY_CENTRE = dict(latitude=53.7960, longitude=-1.5470, postcode="LS1 4DY", outward_code="LS1",
+                   place_label="Leeds")  # ~4.4 km
+BRADFORD = dict(latitude=53.7950, longitude=-1.7520, postcode="BD1 1HY", outward_code="BD1",
+                place_label="Bradford")  # ~11.5 km
+YORK = dict(latitude=53.9590, longitude=-1.0815, postcode="YO1 7HH", outward_code="YO1",
+            place_label="York")  # ~36 km
+MANCHESTER = dict(latitude=53.4794, longitude=-2.2453, postcode="M1 1AD", outward_code="M1",
+                  place_label="Manchester")  # ~57 km
+
+
+def search(client, **params):
+    params.setdefault("where", "LS6 3QS")
+    return client.get("/api/v1/search", query_string=params)
+
+
+def ids(body, key="results"):
+    return [r["id"] for r in body[key]]
+
+
+def test_nearer_supporters_rank_first_all_else_equal(client, make_supporter):
+    far = make_supporter(**BRADFORD)
+    near = make_supporter(**CITY_CENTRE)
+    body = search(client, radius_km=25, mode="in_person").get_json()
+    assert ids(body) == [near.id, far.id]
+    assert body["origin"]["precision"] == "postcode"
+    assert body["results"][0]["distance_km"] == 4  # 4.4 km, shown to the whole km
+    assert "4 km away" in body["results"][0]["reasons"]
+
+
+def test_event_group_and_needs_outrank_a_little_distance(client, make_supporter):
+    generic = make_supporter(event_groups=["throws"], expertise=["nutrition_environment"],
+                             **CITY_CENTRE)
+    fitting = make_supporter(event_groups=["jumps"],
+                             expertise=["technical_model", "strength_power", "training_planning"],
+                             **BRADFORD)
+    body = search(client, event_groups="jumps",
+                  needs="technical_model,strength_power,training_planning").get_json()
+    assert ids(body) == [fitting.id, generic.id]
+    reasons = " | ".join(body["results"][0]["reasons"])
+    assert "Jumps" in reasons
+    assert "covers all 3 of your needs" in reasons
+
+
+def test_radius_is_mutual(client, make_supporter):
+    stays_home = make_supporter(travel_km=5, **BRADFORD)
+    travels = make_supporter(travel_km=20, **BRADFORD)
+    body = search(client, radius_km=25, mode="in_person").get_json()
+    assert ids(body) == [travels.id]
+    assert stays_home.id not in ids(body)
+    assert body["diagnostics"]["removed"]["travel_distance"] == 1
+
+
+def test_online_supporters_appear_regardless_of_distance(client, make_supporter):
+    online = make_supporter(offers_online=True, **MANCHESTER)
+    offline = make_supporter(offers_online=False, **MANCHESTER)
+    either = ids(search(client, radius_km=10, mode="either").get_json())
+    assert online.id in either and offline.id not in either
+    in_person = ids(search(client, radius_km=10, mode="in_person").get_json())
+    assert online.id not in in_person
+
+
+def test_only_eligible_supporters_are_searchable(client, make_supporter):
+    yesterday = date.today() - timedelta(days=1)
+    eligible = make_supporter(**CITY_CENTRE)
+    hidden = [
+        make_supporter(verified_at=None, **CITY_CENTRE),
+        make_supporter(safeguarding_expires_on=yesterday, **CITY_CENTRE),
+        make_supporter(licence_expires_on=yesterday, **CITY_CENTRE),
+        make_supporter(paused=True, **CITY_CENTRE),
+        make_supporter(visible=False, **CITY_CENTRE),
+    ]
+    body = search(client).get_json()
+    assert ids(body) == [eligible.id]
+    for profile in hidden:
+        assert client.get(f"/api/v1/supporters/{profile.id}").status_code == 404
+
+
+def test_full_supporters_are_waitlist_after_available_ones(client, make_supporter):
+    full = make_supporter(capacity=0, **CITY_CENTRE)
+    free = make_supporter(capacity=2, **BRADFORD)
+    body = search(client).get_json()
+    assert ids(body) == [free.id, full.id]
+    assert body["results"][0]["availability"] == {"status": "available", "places_free": 2}
+    assert body["results"][1]["waitlist"] is True
+    assert body["results"][1]["availability"]["status"] == "waitlist"
+
+
+def test_wanted_roles_filter(client, make_supporter):
+    mentor = make_supporter(roles=["mentor"], **CITY_CENTRE)
+    make_supporter(roles=["technical_advisor"], **CITY_CENTRE)
+    body = search(client, roles="mentor").get_json()
+    assert ids(body) == [mentor.id]
+    assert body["diagnostics"]["removed"]["role"] == 1
+
+
+def test_nothing_nearby_explains_and_offers_fallbacks(client, make_supporter):
+    further = make_supporter(roles=["mentor"], event_groups=["jumps"], travel_km=50, **YORK)
+    online = make_supporter(roles=["mentor"], event_groups=["jumps"], offers_online=True,
+                            **MANCHESTER)
+    body = search(client, radius_km=10, roles="mentor", mode="in_person").get_json()
+    assert body["results"] == []
+    assert body["total"] == 0
+    assert set(ids(body, "fallbacks")) == {further.id, online.id}
+    explanation = body["diagnostics"]["explanation"]
+    assert "10 km" in explanation and "online" in explanation
+
+
+def test_changes_show_up_without_a_restart(client, session, make_supporter):
+    supporter = make_supporter(capacity=1, **CITY_CENTRE)
+    assert search(client).get_json()["results"][0]["availability"]["places_free"] == 1
+    supporter.capacity = 4
+    session.commit()
+    assert search(client).get_json()["results"][0]["availability"]["places_free"] == 4
+    supporter.paused = True
+    session.commit()
+    assert search(client).get_json()["results"] == []
+
+
+def test_outward_codes_and_towns_work_as_places(client, make_supporter):
+    near = make_supporter(**CITY_CENTRE)
+    for where in ["LS6", "ls63qs", "Leeds"]:
+        body = search(client, where=where).get_json()
+        assert ids(body) == [near.id], where
+
+
+def test_coordinates_work_as_a_place(client, make_supporter):
+    near = make_supporter(**CITY_CENTRE)
+    body = client.get("/api/v1/search",
+                      query_string={"lat": 53.82, "lon": -1.58}).get_json()
+    assert ids(body) == [near.id]
+    assert "LS6" in body["origin"]["label"]
+
+
+def test_paging(client, make_supporter):
+    made = [make_supporter(**CITY_CENTRE) for _ in range(5)]
+    first = search(client, limit=2, page=1).get_json()
+    third = search(client, limit=2, page=3).get_json()
+    assert first["total"] == 5 and first["pages"] == 3
+    assert len(first["results"]) == 2 and len(third["results"]) == 1
+    everyone = set(ids(first)) | set(ids(search(client, limit=2, page=2).get_json())) | set(
+        ids(third))
+    assert everyone == {m.id for m in made}
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"radius_km": -5}, "radius_km"),
+    ({"radius_km": "far"}, "radius_km"),
+    ({"radius_km": 5000}, "radius_km"),
+    ({"mode": "carrier pigeon"}, "mode"),
+    ({"limit": 0}, "limit"),
+    ({"roles": "wizard"}, "roles"),
+    ({"event_groups": "quidditch"}, "event_groups"),
+    ({"needs": "luck"}, "needs"),
+    ({"qualification": "black_belt"}, "qualification"),
+    ({"where": "x" * 101}, "where"),
+    ({"where": "LS6 3Q"}, "where"),
+    ({"where": None, "lat": 53.8}, "lon"),
+    ({"where": None}, "where"),
+])
+def test_bad_input_is_refused_naming_the_field(client, make_supporter, params, field):
+    make_supporter(**CITY_CENTRE)
+    params = {"where": "LS6 3QS", **params}
+    params = {k: v for k, v in params.items() if v is not None}
+    response = client.get("/api/v1/search", query_string=params)
+    body = response.get_json()
+    assert response.status_code == 422
+    assert body["code"] == 422
+    assert field in body["errors"], body
+
+
+def test_incomplete_postcode_suggests_the_sector(client):
+    body = search(client, where="LS6 3Q").get_json()
+    assert "LS6 3" in body["errors"]["where"][0]
+
+
+def test_unknown_place_is_404_naming_the_input(client):
+    response = search(client, where="LS99 9ZZ")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert "LS99 9ZZ" in body["message"]
+    assert "where" in body["errors"]
+
+
+def test_huge_ids_are_simply_not_found(client):
+    assert client.get(f"/api/v1/supporters/{2**70}").status_code == 404
+    assert client.get("/api/v1/supporters/0").status_code == 404
+
+
+def test_search_answers_405_with_allow(client):
+    response = client.post("/api/v1/search")
+    assert response.status_code == 405
+    assert response.headers["Allow"] in {"GET, HEAD, OPTIONS", "GET, HEAD", "GET, OPTIONS, HEAD"}
+
+
+@pytest.fixture
+def tight_limits(app_config):
+    app_config.update(SEARCH_RATE_LIMIT="3 per minute")
+
+
+def test_search_is_rate_limited(tight_limits, client, make_supporter):
+    make_supporter(**CITY_CENTRE)
+    statuses = [search(client).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = search(client)
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["code"] == 429
+
+
+def test_places_suggests_as_you_type(client):
+    body = client.get("/api/v1/places", query_string={"q": "LS6 3"}).get_json()
+    assert 1 <= len(body) <= 10
+    assert all(p["label"].upper().startswith("LS6 3") for p in body)
+    towns = client.get("/api/v1/places", query_string={"q": "Gatesh"}).get_json()
+    assert any("Gateshead" in p["label"] for p in towns)
+
+
+def test_places_needs_a_query(client):
+    response = client.get("/api/v1/places")
+    assert response.status_code == 422
+    assert "q" in response.get_json()["errors"]
+
+
+def test_openapi_describes_the_search(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    search_op = spec["paths"]["/api/v1/search"]["get"]
+    names = {p["name"] for p in search_op["parameters"]}
+    assert {"where", "lat", "lon", "radius_km", "roles", "event_groups", "needs", "mode",
+            "limit", "page"} <= names
+    assert "/api/v1/supporters/{supporter_id}" in spec["paths"]
+    assert client.get("/api/v1/docs").status_code == 200
