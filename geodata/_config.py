@@ -49,7 +49,7 @@ class Settings:
 _UNSET: Any = object()
 _lock = threading.Lock()
 _settings = Settings()
-_reset_hooks: list[Callable[[], None]] = []
+_reset_hooks: list[Callable[[Settings, Settings], None]] = []
 
 
 def default_cache_dir() -> Path:
@@ -65,8 +65,8 @@ def settings() -> Settings:
     return _settings
 
 
-def on_reset(hook: Callable[[], None]) -> None:
-    """Register *hook* to run whenever :func:`configure` changes something."""
+def on_reset(hook: Callable[[Settings, Settings], None]) -> None:
+    """Register ``hook(old, new)`` to run whenever :func:`configure` is called."""
     _reset_hooks.append(hook)
 
 
@@ -154,7 +154,7 @@ def configure(
         if not (callable(get) and callable(set_)):
             raise TypeError("online_cache must be a (get, set) pair of callables")
     with _lock:
-        _settings = replace(_settings, **changes)
+        old, _settings = _settings, replace(_settings, **changes)
         for hook in _reset_hooks:
-            hook()
+            hook(old, _settings)
     return _settings

@@ -28,8 +28,10 @@ __all__ = [
     "coarsen",
     "from_coordinates",
     "geocode",
+    "geocode_online",
     "nearest_outward_code",
     "nearest_postcodes",
+    "nearest_zip",
     "places",
     "suggest",
 ]
@@ -138,6 +140,49 @@ def geocode(text: str, *, country: str | None = None) -> Location:
             return online_geocode(query.text, country=code, locate_outward=_nearest_public)
         except PlaceNotFound as online:
             raise PlaceNotFound(f"{offline} Nothing was found online either.") from online
+
+
+def geocode_online(text: str, *, country: str | None = None) -> Location | None:
+    """Ask the online geocoder directly, skipping the offline data.
+
+    For an app that keeps its own record of online answers. Calling this is
+    itself the consent to go online, so it works whether or not
+    ``configure(online=True)`` was called; the geocoder, timeout, rate limit
+    and cache hook are those configured.
+
+    Parameters
+    ----------
+    text : str
+        The query as typed.
+    country : {"GB", "US", "JE", "GG", "IM"}, optional
+        Restrict the search to this country.
+
+    Returns
+    -------
+    Location or None
+        Precision ``"online"``; None when the geocoder found nothing.
+
+    Raises
+    ------
+    OnlineLookupError
+        The geocoder failed (timeout, refused, unavailable).
+
+    Examples
+    --------
+    >>> import geodata
+    >>> geodata.geocode_online("Headingley, Leeds")  # doctest: +SKIP
+    Location(lat=53.82..., lon=-1.57..., precision='online', label='Headingley, Leeds, ...', ...)
+    """
+    from ._online import online_geocode
+
+    code = _country(country)
+    tidy = " ".join(str(text).split())
+    if not tidy:
+        raise InvalidQuery("Enter a postcode, ZIP code or town name.")
+    try:
+        return online_geocode(tidy, country=code, locate_outward=_nearest_public)
+    except PlaceNotFound:
+        return None
 
 
 def _offline(query: Query, country: str | None) -> Location:
@@ -524,6 +569,36 @@ def nearest_postcodes(
     return out
 
 
+def nearest_zip(lat: float, lon: float, *, max_km: float = US_REACH_KM) -> Location | None:
+    """Return the US ZIP code whose centroid is nearest a point.
+
+    Parameters
+    ----------
+    lat, lon : float
+        WGS84 degrees.
+    max_km : float
+        Beyond this the point is not near any ZIP code and the answer is None.
+
+    Returns
+    -------
+    Location or None
+        Precision ``"zip"``.
+
+    Examples
+    --------
+    >>> import geodata
+    >>> geodata.nearest_zip(34.0901, -118.4065).label  # doctest: +SKIP
+    '90210, Beverly Hills, CA'
+    """
+    lat, lon = _point(lat, lon)
+    us = STORE.us()
+    row, km = us.nearest(lat, lon)
+    if km > max_km:
+        return None
+    zlat, zlon = us.coords[row].tolist()
+    return Location(zlat, zlon, "zip", us.label(row), None, "US")
+
+
 def from_coordinates(lat: float, lon: float) -> Location:
     """Return a :class:`Location` for a point the user gave ("use my location").
 
@@ -587,6 +662,9 @@ def coarsen(location: Location) -> Location:
             return Location(lat, lon, "zip", label, None, "US")
     lat = round(math.floor(location.lat * 10) / 10 + 0.05, 2)
     lon = round(math.floor(location.lon * 10) / 10 + 0.05, 2)
+    if (lat, lon) == (location.lat, location.lon):
+        # A point exactly at a cell centre would come back unchanged.
+        lat, lon = round(lat - 0.05, 2), round(lon - 0.05, 2)
     return Location(lat, lon, "coordinates", f"near {lat:.2f}, {lon:.2f}", None, location.country)
 
 

@@ -180,7 +180,15 @@ class Store:
 
 
 STORE = Store()
-on_reset(STORE.reset)
+
+
+def _on_configure(old, new) -> None:
+    # Only a different folder makes the loaded index wrong.
+    if old.resolved_cache_dir() != new.resolved_cache_dir():
+        STORE.reset()
+
+
+on_reset(_on_configure)
 
 
 def ensure_built(cache_dir: Path, *, force: bool = False) -> Path:

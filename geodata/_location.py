@@ -63,6 +63,21 @@ class Location:
                 f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}"
             )
 
+    @property
+    def postcode(self) -> str | None:
+        """The full GB postcode or US ZIP code this location stands for, if any.
+
+        Examples
+        --------
+        >>> Location(34.09, -118.41, "zip", "90210, Beverly Hills, CA", country="US").postcode
+        '90210'
+        """
+        if self.precision == "postcode":
+            return self.label
+        if self.precision == "zip":
+            return self.label[:5]
+        return None
+
     def to_dict(self) -> dict[str, float | str | None]:
         """Return the location as a JSON-ready dict.
 

@@ -21,7 +21,7 @@ _lock = threading.Lock()
 _limited: Any = None
 
 
-def _reset() -> None:
+def _reset(old: Settings, new: Settings) -> None:
     global _limited
     with _lock:
         _limited = None
