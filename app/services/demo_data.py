@@ -197,6 +197,10 @@ class _World:
 
 def _towns(country: str, min_population: int) -> list[_Town]:
     places = geodata.places(country, min_population=min_population)
+    if country == "GB":
+        # Northern Ireland's postcodes are not in the offline data: place people
+        # only where a real postcode can be given.
+        places = [p for p in places if geodata.nearest_outward_code(p.lat, p.lon) is not None]
     towns = [_Town(p.name, p.lat, p.lon, p.population, country) for p in places]
     towns.sort(key=lambda t: (-t.population, t.name, t.lat))
     return towns
@@ -209,8 +213,9 @@ def _real_location(country: str, lat: float, lon: float, rng: random.Random) -> 
         return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
                 "outward_code": loc.outward_code, "country": "GB"}
     loc = geodata.nearest_zip(lat, lon)
+    # The public area of a US ZIP is its first three digits ("902xx").
     return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
-            "outward_code": loc.outward_code, "country": "US"}
+            "outward_code": f"{loc.postcode[:3]}xx", "country": "US"}
 
 
 def _name(rng: random.Random) -> tuple[str, str]:

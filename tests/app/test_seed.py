@@ -1,0 +1,153 @@
+"""Taxonomy and demo data commands: idempotent, deterministic, representative."""
+
+import hashlib
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    CoachProfile,
+    Engagement,
+    EventGroup,
+    Need,
+    Qualification,
+    SupporterProfile,
+    SupportRole,
+    User,
+)
+from app.services.data_version import current_version
+
+from ..conftest import empty_all_tables
+
+TODAY = "2026-11-23"
+
+
+def count(session, model, *where):
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_seed_taxonomy_is_idempotent(runner, session):
+    first = runner.invoke(args=["seed-taxonomy"])
+    assert first.exit_code == 0, first.output
+    counts = {m: count(session, m) for m in (SupportRole, EventGroup, Need, Qualification)}
+    version = current_version(session)
+
+    second = runner.invoke(args=["seed-taxonomy"])
+    assert second.exit_code == 0
+    assert {m: count(session, m) for m in counts} == counts
+    assert current_version(session) == version, "an unchanged taxonomy must not bump search"
+    assert counts[SupportRole] == 4 and counts[EventGroup] == 9 and counts[Need] >= 17
+
+
+def test_seed_taxonomy_restores_an_edited_name(runner, session):
+    role = session.scalar(sa.select(SupportRole).where(SupportRole.key == "mentor"))
+    role.name = "Mentorr"
+    session.commit()
+    runner.invoke(args=["seed-taxonomy"])
+    session.expire_all()
+    assert session.scalar(sa.select(SupportRole.name).where(SupportRole.key == "mentor")) == \
+        "Mentor"
+
+
+def _seed(runner, seed=11, supporters=60, coaches=20):
+    result = runner.invoke(args=["seed-demo", "--seed", str(seed), "--supporters",
+                                 str(supporters), "--coaches", str(coaches), "--today", TODAY])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _digest(session) -> str:
+    """A fingerprint of everything the demo seeding decides."""
+    rows = session.execute(sa.text(
+        "SELECT u.email, u.display_name, u.phone, s.latitude, s.longitude, s.postcode, "
+        "s.outward_code, s.capacity, s.travel_km, s.offers_online, s.safeguarding_expires_on, "
+        "s.licence_expires_on, s.paused, s.bio, s.qualification_id "
+        "FROM users u JOIN supporter_profiles s ON s.user_id = u.id ORDER BY u.email"
+    )).all()
+    coaches = session.execute(sa.text(
+        "SELECT u.email, c.postcode, c.club FROM users u JOIN coach_profiles c "
+        "ON c.user_id = u.id ORDER BY u.email")).all()
+    links = session.execute(sa.text(
+        "SELECT u.email, r.key FROM supporter_roles sr JOIN support_roles r ON r.id = sr.role_id "
+        "JOIN supporter_profiles s ON s.id = sr.supporter_id JOIN users u ON u.id = s.user_id "
+        "ORDER BY u.email, r.key")).all()
+    return hashlib.sha256(repr((rows, coaches, links)).encode()).hexdigest()
+
+
+def test_seed_demo_is_idempotent(runner, session):
+    first = _seed(runner)
+    assert "Demo data created: 60 supporters, 20 coaches" in first.output
+    users = count(session, User)
+    second = _seed(runner)
+    assert "nothing changed" in second.output
+    assert count(session, User) == users
+
+
+def test_seed_demo_is_deterministic(app, runner, session):
+    _seed(runner, seed=11)
+    first = _digest(session)
+    session.remove()
+    empty_all_tables(db.engine)
+    runner.invoke(args=["seed-taxonomy"])
+    _seed(runner, seed=11)
+    assert _digest(session) == first
+    session.remove()
+    empty_all_tables(db.engine)
+    runner.invoke(args=["seed-taxonomy"])
+    _seed(runner, seed=12)
+    assert _digest(session) != first
+
+
+@pytest.fixture
+def full_demo(runner, session):
+    result = runner.invoke(args=["seed-demo", "--today", TODAY])
+    assert result.exit_code == 0, result.output
+    return session
+
+
+def test_full_demo_represents_every_case(full_demo):
+    session = full_demo
+    today = date.fromisoformat(TODAY)
+    supporters = session.scalars(sa.select(SupporterProfile)).all()
+    assert len(supporters) >= 2000
+    assert count(session, CoachProfile) >= 500
+    assert {s.country for s in supporters} == {"GB", "US"}
+
+    assert {r.key for s in supporters for r in s.roles} == {
+        "mentor", "coach_developer", "technical_advisor", "co_coach"}
+    all_groups = set(session.scalars(sa.select(EventGroup.key)))
+    assert {g.key for s in supporters for g in s.event_groups} == all_groups
+    levels = {s.qualification.key for s in supporters} | set(session.scalars(
+        sa.select(Qualification.key).join(CoachProfile,
+                                          CoachProfile.qualification_id == Qualification.id)))
+    assert levels == set(session.scalars(sa.select(Qualification.key)))
+
+    assert any(s.offers_online for s in supporters)
+    assert any(not s.offers_online for s in supporters)
+    assert any(s.safeguarding_expires_on < today for s in supporters)
+    assert any(s.licence_expires_on < today for s in supporters)
+    assert any(s.paused for s in supporters)
+    assert any(s.verified_at is None for s in supporters)
+    engaged = dict(session.execute(
+        sa.select(Engagement.supporter_id, sa.func.count()).group_by(Engagement.supporter_id)
+    ).all())
+    full = [s for s in supporters if s.capacity > 0 and engaged.get(s.id, 0) >= s.capacity]
+    free = [s for s in supporters if engaged.get(s.id, 0) < s.capacity]
+    assert full and free
+
+    # Real places: every GB supporter sits on a real postcode in its outward code.
+    import geodata
+
+    for s in [s for s in supporters if s.country == "GB"][:50]:
+        loc = geodata.geocode(s.postcode)
+        assert (round(loc.lat, 5), round(loc.lon, 5)) == (round(s.latitude, 5),
+                                                          round(s.longitude, 5))
+        assert loc.outward_code == s.outward_code
+
+
+def test_demo_accounts_can_be_named(full_demo):
+    emails = set(full_demo.scalars(sa.select(User.email)))
+    assert {"admin@example.org", "coach@example.org", "supporter@example.org",
+            "developer@example.org"} <= emails
