@@ -47,7 +47,7 @@ def search_support(session: Session, args: dict) -> dict:
 
     matches = list(result.matches)
     shown = matches[(page - 1) * per_page: page * per_page]
-    total = min(result.diagnostics.passed, MAX_RESULTS)
+    total = result.diagnostics.passed
     fallbacks = []
     if result.fallbacks is not None:
         fallbacks = [*result.fallbacks.beyond_radius, *result.fallbacks.online]
@@ -56,7 +56,7 @@ def search_support(session: Session, args: dict) -> dict:
                    "alternatives": list(origin.alternatives)},
         "total": total,
         "page": page,
-        "pages": max(1, math.ceil(total / per_page)),
+        "pages": max(1, math.ceil(min(total, MAX_RESULTS) / per_page)),
         "results": [_card(snapshot, m) for m in shown],
         "fallbacks": [_card(snapshot, m) for m in _unique(fallbacks)],
         "diagnostics": {

@@ -44,7 +44,13 @@ def test_search_from_a_postcode_ranks_and_explains(live_server, page, population
     assert result_names(page) == ["Nia Near", "Tom Technical", "Faye Further"]
     first = page.locator("[data-testid=results] article").first
     assert "4 km away" in first.locator(".reasons").inner_text()
-    assert page.locator(".leaflet-marker-icon").count() == 2  # LS1 and BD1 areas
+    markers = page.locator(".leaflet-marker-icon")
+    assert markers.count() == 2  # the LS1 and BD1 areas
+    box = page.locator("#map").bounding_box()
+    for i in range(markers.count()):
+        m = markers.nth(i).bounding_box()
+        assert box["x"] <= m["x"] <= box["x"] + box["width"], "marker outside the map"
+        assert box["y"] <= m["y"] <= box["y"] + box["height"], "marker outside the map"
     check_accessibility(page)
     screenshot(page, "search-results-desktop")
 

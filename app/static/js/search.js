@@ -108,6 +108,8 @@
   var dataEl = document.getElementById("map-data");
   if (mapEl && dataEl && window.L) {
     var data = JSON.parse(dataEl.textContent);
+    // The map is hidden until scripts run; show it first so Leaflet can measure it.
+    mapEl.classList.add("map-ready");
     var map = L.map(mapEl, {scrollWheelZoom: false});
     var tiles = mapEl.getAttribute("data-tile-url");
     if (tiles) {
@@ -140,6 +142,5 @@
       bounds.push([area.lat, area.lon]);
     });
     map.fitBounds(bounds, {padding: [30, 30], maxZoom: 12});
-    mapEl.classList.add("map-ready");
   }
 })();
