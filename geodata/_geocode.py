@@ -12,9 +12,9 @@ from ._index import STORE
 from ._location import Location, Place
 from ._places import UNKNOWN_POPULATION, gb_outward_label, nearest_public_outward
 from ._postcodes import (
-    _OUTWARD_RE,
     FULL_POSTCODE,
     NOT_IN_CODE_POINT,
+    OUTWARD_RE,
     Query,
     format_postcode_key,
     outward_key,
@@ -463,10 +463,10 @@ def _suggest_postcodes(upper: str, limit: int) -> list[Location]:
         if len(outwards) == 1 and gb_outward_label(gb, outwards[0]) == compact:
             prefixes.append((compact, ""))
         for cut in range(2, len(compact)):
-            if _OUTWARD_RE.fullmatch(compact[:cut]) and re.fullmatch(r"[0-9][A-Z]?", compact[cut:]):
+            if OUTWARD_RE.fullmatch(compact[:cut]) and re.fullmatch(r"[0-9][A-Z]?", compact[cut:]):
                 prefixes.append((compact[:cut], compact[cut:]))
     for outward, inward in prefixes:
-        if not _OUTWARD_RE.fullmatch(outward):
+        if not OUTWARD_RE.fullmatch(outward):
             continue
         if len(inward) <= 1:
             lo, hi = postcode_prefix_range(f"{outward:<4}{inward}")

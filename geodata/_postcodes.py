@@ -44,7 +44,7 @@ _INWARD = rf"[0-9][{_INWARD_LETTERS}]{{2}}"
 # Matched against the input upper-cased with all whitespace removed: the
 # inward code is always three characters, so the split is never in doubt.
 FULL_POSTCODE = re.compile(rf"({_OUTWARD})({_INWARD})")
-_OUTWARD_RE = re.compile(_OUTWARD)
+OUTWARD_RE = re.compile(_OUTWARD)
 _SECTOR_COMPACT = re.compile(rf"({_OUTWARD})([0-9])")
 _LOOKS_LIKE_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]*")
 _LOOSE_FULL = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})")
@@ -201,7 +201,7 @@ def _parse_partial_postcode(tidy: str, upper: str, compact: str) -> Query:
         if inward.isdigit() and len(inward) == 1:
             return Query("sector", tidy, outward=outward, inward=inward)
         _raise_bad_inward(tidy, outward, inward)
-    if _OUTWARD_RE.fullmatch(compact):
+    if OUTWARD_RE.fullmatch(compact):
         alt = _SECTOR_COMPACT.fullmatch(compact)
         alt_sector = f"{alt[1]} {alt[2]}" if alt else ""
         return Query("outward_code", tidy, outward=compact, alt_sector=alt_sector)
@@ -215,10 +215,10 @@ def _parse_partial_postcode(tidy: str, upper: str, compact: str) -> Query:
     # One letter short of a postcode ("LS63Q") is the commonest slip.
     for cut in range(2, len(compact) - 1):
         outward, rest = compact[:cut], compact[cut:]
-        if _OUTWARD_RE.fullmatch(outward) and re.fullmatch(r"[0-9][A-Z]", rest):
+        if OUTWARD_RE.fullmatch(outward) and re.fullmatch(r"[0-9][A-Z]", rest):
             _raise_bad_inward(tidy, outward, rest)
     head = re.match(r"[A-Z]{1,2}[0-9][A-Z0-9]?", compact)
-    if head and not _OUTWARD_RE.fullmatch(head[0]):
+    if head and not OUTWARD_RE.fullmatch(head[0]):
         _check_outward(tidy, head[0])
     raise InvalidQuery(
         f"'{tidy}' is not a valid postcode: a postcode looks like LS6 3QS "
@@ -227,7 +227,7 @@ def _parse_partial_postcode(tidy: str, upper: str, compact: str) -> Query:
 
 
 def _check_outward(tidy: str, outward: str) -> None:
-    if _OUTWARD_RE.fullmatch(outward):
+    if OUTWARD_RE.fullmatch(outward):
         return
     first = outward[:1]
     second = outward[1:2]

