@@ -58,8 +58,13 @@ def _is_complete(directory: Path) -> bool:
 
 
 def _build_into(final: Path) -> None:
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=final.parent))
+    except OSError as err:
+        raise GeodataError(
+            f"could not create the geodata cache folder {final.parent}: {err}"
+        ) from err
     try:
         started = time.perf_counter()
         gb_arrays = build_gb_arrays(_sources.read_code_point())
@@ -152,7 +157,7 @@ class Store:
             return gb
         with self._lock:
             if self._gb is None:
-                self._gb = GBIndex(_load_arrays(self.directory(), _GB_ARRAYS))
+                self._gb = self._load(lambda d: GBIndex(_load_arrays(d, _GB_ARRAYS)))
             return self._gb
 
     def us(self) -> USIndex:
@@ -162,9 +167,11 @@ class Store:
             return us
         with self._lock:
             if self._us is None:
-                directory = self.directory()
-                side = json.loads((directory / "zips.json").read_text())
-                self._us = USIndex(_load_arrays(directory, _US_ARRAYS), side)
+                self._us = self._load(
+                    lambda d: USIndex(
+                        _load_arrays(d, _US_ARRAYS), json.loads((d / "zips.json").read_text())
+                    )
+                )
             return self._us
 
     def places(self) -> PlaceIndex:
@@ -174,9 +181,19 @@ class Store:
             return places
         with self._lock:
             if self._places is None:
-                data = json.loads((self.directory() / "places.json").read_text(encoding="utf-8"))
-                self._places = PlaceIndex(data)
+                self._places = self._load(
+                    lambda d: PlaceIndex(json.loads((d / "places.json").read_text("utf-8")))
+                )
             return self._places
+
+    def _load(self, loader):
+        try:
+            return loader(self.directory())
+        except FileNotFoundError:
+            # Parts load lazily: a process running other geodata code may have
+            # replaced this folder since it was found. Find or build it again.
+            self._directory = None
+            return loader(self.directory())
 
 
 STORE = Store()

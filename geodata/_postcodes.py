@@ -16,6 +16,7 @@ from ._errors import InvalidQuery
 
 __all__ = [
     "NOT_IN_CODE_POINT",
+    "OUTWARD_RE",
     "Query",
     "format_outward_key",
     "format_postcode_key",
