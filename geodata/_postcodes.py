@@ -116,6 +116,9 @@ def postcode_prefix_range(prefix: str) -> tuple[int, int]:
     the start of the inward code (``"LS6 3Q"``), or just the start of an
     outward code (``"LS1"`` covers LS1 and LS10 to LS19).
     """
+    if not prefix.isascii():
+        # No postcode holds a non-ASCII letter ("ÿ".isalpha() is true): match nothing.
+        return 0, 0
     raw = prefix.encode("ascii")
     lo = int.from_bytes(raw.ljust(8, b"\0"), "big")
     hi = int.from_bytes(raw.ljust(8, b"\xff"), "big") + 1

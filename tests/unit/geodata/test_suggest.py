@@ -63,3 +63,14 @@ def test_nothing_to_suggest_is_an_empty_list(text):
 def test_limit_is_respected():
     assert len(geodata.suggest("S", limit=7)) == 7
     assert geodata.suggest("Leeds", limit=0) == []
+
+
+@pytest.mark.parametrize("text", ["ÿÿ", "日本", "Ää", "ſs"])
+def test_suggest_survives_letters_no_postcode_has(text):
+    assert all(isinstance(loc, geodata.Location) for loc in geodata.suggest(text))
+
+
+@pytest.mark.parametrize("text", ["ÿÿ", "日本"])
+def test_geocode_of_foreign_letters_is_a_clear_error(text):
+    with pytest.raises(geodata.GeodataError):
+        geodata.geocode(text)
