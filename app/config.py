@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -75,6 +76,7 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "GEOCODER_ONLINE": _flag(env.get("GEOCODER_ONLINE")),
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "find-my-coaching-support"),
         "GEOCODER_DOMAIN": env.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org"),
+        "GEOCODER_SCHEME": env.get("GEOCODER_SCHEME", "https"),
         # Map tiles are a setting; with none, the map still shows its markers.
         "MAP_TILE_URL": env.get("MAP_TILE_URL",
                                 "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
@@ -88,6 +90,39 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "SEARCH_RATE_LIMIT": env.get("SEARCH_RATE_LIMIT", "120 per minute"),
         "PLACES_RATE_LIMIT": env.get("PLACES_RATE_LIMIT", "300 per minute"),
         "DEMO_SEED": int(env.get("DEMO_SEED", 2026)),
+        # Accounts and sessions
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 12)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_MAX_HOURS", 12))),
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A CSRF token lives as long as the session it belongs to.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SIGN_IN_RATE_LIMIT": env.get("SIGN_IN_RATE_LIMIT", "10 per minute"),
+        # Sign-up, verification and reset emails: nobody gets mail-bombed.
+        "ACCOUNT_EMAIL_RATE_LIMIT": env.get("ACCOUNT_EMAIL_RATE_LIMIT", "10 per hour"),
+        "EMAIL_VERIFICATION_MAX_AGE_HOURS": int(env.get("EMAIL_VERIFICATION_MAX_AGE_HOURS", 72)),
+        "PASSWORD_RESET_MAX_AGE_MINUTES": int(env.get("PASSWORD_RESET_MAX_AGE_MINUTES", 60)),
+        # Support requests
+        "REQUEST_EXPIRY_DAYS": int(env.get("REQUEST_EXPIRY_DAYS", 7)),
+        "STALE_EXPIRED_LIMIT": int(env.get("STALE_EXPIRED_LIMIT", 3)),
+        "PENDING_REQUESTS_LIMIT": int(env.get("PENDING_REQUESTS_LIMIT", 10)),
+        "EXPIRY_WARNING_DAYS": tuple(sorted(
+            (int(d) for d in env.get("EXPIRY_WARNING_DAYS", "30,7").split(",") if d.strip()),
+            reverse=True)),
+        # Email, through an outbox table; an empty MAIL_SERVER keeps messages queued.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 587)),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), default=True),
+        "MAIL_FROM": env.get("MAIL_FROM", "Find My Coaching Support <no-reply@localhost>"),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 8)),
+        "MAIL_SEND_IMMEDIATELY": _flag(env.get("MAIL_SEND_IMMEDIATELY"),
+                                       default=app_env == "development"),
+        # Absolute links in emails; the request's own host when empty.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         # flask-smorest / OpenAPI
         "API_TITLE": "Find My Coaching Support API",
         "API_VERSION": "v1",

@@ -29,8 +29,18 @@ class Found:
 
 
 def configure(app) -> None:
-    """Point geodata at the app's cache folder and online settings."""
-    geodata.configure(cache_dir=app.config["GEODATA_CACHE_DIR"])
+    """Point geodata at the app's cache folder and online geocoder.
+
+    geodata itself stays offline: this service decides when to go online, so
+    that online answers are kept in the database.
+    """
+    geodata.configure(
+        cache_dir=app.config["GEODATA_CACHE_DIR"],
+        online=False,
+        domain=app.config["GEOCODER_DOMAIN"],
+        scheme=app.config["GEOCODER_SCHEME"],
+        user_agent=app.config["GEOCODER_USER_AGENT"],
+    )
 
 
 def resolve_place(session: Session, text: str, *, field: str = "where",
