@@ -68,10 +68,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app import auth
     from app.api import register_api
     from app.web import bp as web_bp
 
     app.register_blueprint(web_bp)
+    auth.register(app)
     register_api(app)
 
 
@@ -82,6 +84,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app import cli
+    from app import cli, commands
 
     cli.register(app)
+    commands.register(app)

@@ -142,8 +142,19 @@ def _rollback() -> None:
         log.exception("Rollback failed")
 
 
+def handle_csrf_error(error):
+    """A form or API call without a valid CSRF token: 400, changing nothing."""
+    return error_response(
+        400, "This form has expired or did not come from this site: reload the page and "
+             "try again. API clients send the X-CSRFToken header from GET /api/v1/session.",
+        {"csrf_token": [error.description]})
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers on ``app``."""
+    from flask_wtf.csrf import CSRFError
+
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)

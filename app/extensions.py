@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
@@ -25,6 +28,9 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
 api = Api()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+talisman = Talisman()
 
 
 @event.listens_for(Engine, "connect")
@@ -44,3 +50,8 @@ def register_extensions(app):
                      render_as_batch=True, compare_type=True)
     limiter.init_app(app)
     api.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from app.security import talisman_options
+
+    talisman.init_app(app, **talisman_options(app.config))

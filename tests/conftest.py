@@ -215,3 +215,99 @@ def make_supporter(session, make_user):
         return profile
 
     return make
+
+
+# --- Accounts, email and signed-in clients ---------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+_HASHES: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """Return an argon2 hash of ``password``, computed once per run (hashing is slow)."""
+    if password not in _HASHES:
+        from app.services.passwords import hash_password
+
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+@pytest.fixture
+def make_account(make_user):
+    """Return a function creating a user who can sign in with ``PASSWORD``, email confirmed."""
+
+    def make(*, roles=("coach",), verified=True, **fields):
+        fields.setdefault("password_hash", password_hash())
+        if verified:
+            fields.setdefault("email_verified_at", datetime.now(UTC))
+        return make_user(roles=roles, **fields)
+
+    return make
+
+
+class Visitor:
+    """A test client as a browser would use it: CSRF token included in changes."""
+
+    def __init__(self, client):
+        self.client = client
+
+    @property
+    def csrf(self) -> str:
+        return self.client.get("/api/v1/session").get_json()["csrf_token"]
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        """Post a form, with the CSRF token a page would carry."""
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf}, **kwargs)
+
+    def api(self, method: str, url: str, json=None, **kwargs):
+        """Call the JSON API with the X-CSRFToken header."""
+        headers = {"X-CSRFToken": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.open(url, method=method.upper(), json=json, headers=headers,
+                                **kwargs)
+
+
+@pytest.fixture
+def visitor(app):
+    """Return a function giving a Visitor: signed in as ``user``, or anonymous."""
+
+    def make(user=None) -> Visitor:
+        import time
+
+        client = app.test_client()
+        if user is not None:
+            with client.session_transaction() as sess:
+                sess["_user_id"] = user.get_id()
+                sess["_fresh"] = True
+                sess["signed_in_at"] = sess["last_seen"] = time.time()
+        return Visitor(client)
+
+    return make
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server (aiosmtpd) on a free local port, collecting messages."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mailbox(app, smtp_sink):
+    """Point the app's email at the sink; ``mailbox.deliver()`` runs the send command."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port, MAIL_USE_TLS=False,
+                      MAIL_USERNAME="", MAIL_PASSWORD="", MAIL_SEND_IMMEDIATELY=False)
+
+    def deliver(now=None):
+        args = ["send-email"] + (["--now", now] if now else [])
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    smtp_sink.deliver = deliver
+    return smtp_sink

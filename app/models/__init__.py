@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table."""
 
+from app.models.outbox import OutboxMessage
 from app.models.plans import (
     DevelopmentPlan,
     PlanGoal,
@@ -8,6 +9,7 @@ from app.models.plans import (
     ReflectiveLogEntry,
 )
 from app.models.profiles import CoachProfile, SupporterProfile
+from app.models.request_messages import RequestMessage
 from app.models.requests import Engagement, SupportRequest
 from app.models.system import (
     AuditEvent,
@@ -34,6 +36,7 @@ __all__ = [
     "EventGroup",
     "GeocodeCacheEntry",
     "Need",
+    "OutboxMessage",
     "PlanGoal",
     "PlanNeed",
     "PlanReview",
@@ -41,6 +44,7 @@ __all__ = [
     "QualificationFramework",
     "RankingWeights",
     "ReflectiveLogEntry",
+    "RequestMessage",
     "SupportRequest",
     "SupporterProfile",
     "SupportRole",

@@ -74,6 +74,7 @@ class SupporterProfile(db.Model):
         CheckConstraint("years_coaching >= 0 AND years_coaching <= 80",
                         name="years_coaching_range"),
         CheckConstraint("length(bio) <= 5000", name="bio_length"),
+        CheckConstraint("missed_in_a_row >= 0", name="missed_not_negative"),
         *_location_checks(),
     )
 
@@ -104,11 +105,17 @@ class SupporterProfile(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the profile (new, or with changed public content) was put in the
+    # admins' verification queue; it stays unsearchable until verified again.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     visible: Mapped[bool] = mapped_column(default=True)
     paused: Mapped[bool] = mapped_column(default=False)
     paused_reason: Mapped[str | None] = mapped_column(String(200))
     last_active_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Requests let expire without an answer since the last answer; at
+    # STALE_EXPIRED_LIMIT the supporter is paused and asked if still available.
+    missed_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 

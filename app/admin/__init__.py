@@ -1,0 +1,7 @@
+"""Pages for programme admins: the supporter verification queue, account roles."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from app.admin import views  # noqa: E402,F401

@@ -1,0 +1,76 @@
+"""The verification queue and account roles."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from app.admin import bp
+from app.auth.forms import submit
+from app.errors import DomainError, flatten_errors
+from app.extensions import db
+from app.models.users import USER_ROLES
+from app.schemas.accounts import ConfirmArgs, EmailArgs, RolesArgs
+from app.services import accounts, profiles
+
+
+@bp.get("/verification")
+@login_required
+def verification():
+    """List supporter profiles waiting for verification, oldest first."""
+    queue = profiles.verification_queue(db.session, current_user)
+    return render_template("admin/verification.html", queue=queue)
+
+
+@bp.post("/verification/<id:profile_id>")
+@login_required
+def verify(profile_id: int):
+    """Verify one profile: it may now appear in search."""
+    outcome = submit(ConfirmArgs(), lambda args: profiles.verify_supporter(
+        db.session, current_user, profile_id))
+    if outcome.ok:
+        flash(f"{outcome.value.user.display_name} is verified.", "success")
+    else:
+        flash(" ".join(m for ms in outcome.errors.values() for m in ms), "error")
+    return redirect(url_for("admin.verification"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users():
+    """Find an account by email and set its roles."""
+    if not current_user.has_role("admin"):
+        abort(404)
+    found, errors, status = None, {}, 200
+    if request.args.get("email"):
+        try:
+            found = accounts.find_account(db.session, current_user,
+                                          EmailArgs().load(request.args)["email"])
+        except DomainError as err:
+            errors, status = err.errors or {"email": [err.message]}, err.status_code
+        except ValidationError as err:
+            errors, status = flatten_errors(err.messages), 422
+    return render_template("admin/users.html", found=found, errors=errors,
+                           roles=USER_ROLES, form=request.args), status
+
+
+@bp.post("/users/<id:user_id>/roles")
+@login_required
+def set_roles(user_id: int):
+    """Set every role of an account."""
+    outcome = submit(RolesArgs(), lambda args: accounts.set_roles(
+        db.session, current_user, user_id, args.get("roles", [])),
+        data=_roles_form())
+    if outcome.ok:
+        flash(f"Roles saved for {outcome.value.display_name}.", "success")
+        return redirect(url_for("admin.users", email=outcome.value.email))
+    flash(" ".join(m for ms in outcome.errors.values() for m in ms), "error")
+    return redirect(url_for("admin.users"))
+
+
+def _roles_form():
+    form = request.form.copy()
+    if "roles" not in form:
+        form.setlist("roles", [])
+    return form

@@ -1,0 +1,83 @@
+"""Flask commands for email, request expiry, expiry reminders and roles (run by cron).
+
+Each takes ``--now`` (or ``--today``) so the clock can be set: tests drive
+expiry and pausing with it, and an operator can replay a missed day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from app.errors import DomainError
+from app.extensions import db
+
+NOW = click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"])
+
+
+def _now(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@click.command("send-email")
+@click.option("--now", type=NOW, default=None, help="Send what is due at this UTC time.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=500, show_default=True)
+@with_appcontext
+def send_email_command(now, limit):
+    """Send queued email that is due, retrying failures with exponential backoff."""
+    from app.services.mailer import send_due
+
+    report = send_due(db.session, now=_now(now), limit=limit)
+    click.echo(f"Email: {report}.")
+
+
+@click.command("expire-requests")
+@click.option("--now", type=NOW, default=None, help="Expire as if it were this UTC time.")
+@with_appcontext
+def expire_requests_command(now):
+    """Expire unanswered requests and pause supporters who let too many expire."""
+    from app.services.support_requests import expire_due
+
+    report = expire_due(db.session, now=_now(now))
+    db.session.commit()
+    click.echo(f"Requests expired: {report.expired}; supporters paused: {len(report.paused)}.")
+
+
+@click.command("remind-expiring-checks")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Remind as if it were this date.")
+@with_appcontext
+def remind_expiring_checks_command(today):
+    """Warn supporters whose safeguarding check or licence expires soon."""
+    from app.services.reminders import remind_expiring_checks
+
+    count = remind_expiring_checks(db.session, today=today.date() if today else date.today())
+    db.session.commit()
+    click.echo(f"Expiry reminders queued: {count}.")
+
+
+@click.command("grant-role")
+@click.argument("email")
+@click.argument("role")
+@with_appcontext
+def grant_role_command(email, role):
+    """Give ROLE (coach, supporter, coach_developer, admin) to the account with EMAIL."""
+    from app.services.accounts import grant_role
+
+    try:
+        user = grant_role(db.session, email, role)
+    except DomainError as err:
+        raise click.ClickException(err.message) from err
+    db.session.commit()
+    click.echo(f"{user.email} now has the roles: {', '.join(sorted(user.role_names))}.")
+
+
+def register(app: Flask) -> None:
+    for command in (send_email_command, expire_requests_command,
+                    remind_expiring_checks_command, grant_role_command):
+        app.cli.add_command(command)

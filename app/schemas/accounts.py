@@ -1,0 +1,174 @@
+"""Accounts: sign up, sign in, passwords, the person's own details and roles."""
+
+from __future__ import annotations
+
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
+
+from app.models.users import USER_ROLES
+
+SELF_SERVICE_ROLES = ("coach", "supporter")
+PASSWORD = validate.Length(min=1, max=128)
+PHONE = validate.Regexp(r"^[0-9+() .\-]{6,40}$",
+                        error="Use digits, spaces and + ( ) - only, e.g. 07700 900123.")
+
+
+class FormArgs(Schema):
+    """Input from HTML forms or JSON; blank form fields count as not given."""
+
+    list_fields: tuple[str, ...] = ()
+
+    @pre_load
+    def from_form(self, data, **kwargs):
+        if hasattr(data, "getlist"):
+            data = {k: data.getlist(k) if k in self.list_fields else data.get(k) for k in data}
+        if not isinstance(data, dict):
+            return data  # marshmallow reports the wrong type
+        return self.tidy({k: v for k, v in data.items() if k != "csrf_token"})
+
+    def tidy(self, data: dict) -> dict:
+        """Adjust plain input before validation (one place, so the order is clear)."""
+        return data
+
+
+class ConfirmArgs(FormArgs):
+    """A form with nothing but its button (and CSRF token): accept, verify..."""
+
+
+class SignUpArgs(FormArgs):
+    list_fields = ("roles",)
+
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                                 metadata={"description": "Your name, as others will see it"})
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD,
+                             metadata={"description": "10 to 128 characters, not a common one"})
+    password_again = fields.String(load_only=True, validate=PASSWORD,
+                                   metadata={"description": "The password again (forms only)"})
+    roles = fields.List(fields.String(validate=validate.OneOf(SELF_SERVICE_ROLES)),
+                        required=True, validate=validate.Length(min=1, max=2),
+                        metadata={"description": "coach, supporter or both"})
+
+    def tidy(self, data):
+        if isinstance(data.get("display_name"), str):
+            data["display_name"] = data["display_name"].strip()
+        return data
+
+    @validates_schema
+    def passwords_match(self, data, **kwargs):
+        again = data.get("password_again")
+        if again is not None and again != data.get("password"):
+            raise ValidationError("The two passwords are not the same.", "password_again")
+
+
+class SignInArgs(FormArgs):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    next = fields.String(validate=validate.Length(max=2000), load_default=None,
+                         metadata={"description": "Where to go afterwards (this site only)"})
+
+
+class EmailArgs(FormArgs):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class TokenArgs(FormArgs):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ResetPasswordArgs(TokenArgs):
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    password_again = fields.String(load_only=True, validate=PASSWORD)
+
+    @validates_schema
+    def passwords_match(self, data, **kwargs):
+        again = data.get("password_again")
+        if again is not None and again != data.get("password"):
+            raise ValidationError("The two passwords are not the same.", "password_again")
+
+
+class ChangePasswordArgs(FormArgs):
+    current_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    new_password_again = fields.String(load_only=True, validate=PASSWORD)
+
+    @validates_schema
+    def passwords_match(self, data, **kwargs):
+        again = data.get("new_password_again")
+        if again is not None and again != data.get("new_password"):
+            raise ValidationError("The two passwords are not the same.", "new_password_again")
+
+
+class PasswordArgs(FormArgs):
+    password = fields.String(required=True, load_only=True, validate=PASSWORD,
+                             metadata={"description": "Your password, to confirm it is you"})
+
+
+class AccountArgs(FormArgs):
+    list_fields = ("roles",)
+
+    display_name = fields.String(validate=validate.Length(min=1, max=120))
+    phone = fields.String(allow_none=True, validate=PHONE,
+                          metadata={"description": "Shared only with people whose request "
+                                                   "you accept, or who accept yours"})
+    roles = fields.List(fields.String(validate=validate.OneOf(SELF_SERVICE_ROLES)),
+                        validate=validate.Length(max=2),
+                        metadata={"description": "Your own roles: coach, supporter"})
+
+    def tidy(self, data):
+        if data.get("phone") == "":
+            data["phone"] = None
+        if isinstance(data.get("display_name"), str):
+            data["display_name"] = data["display_name"].strip()
+        return data
+
+
+class AccountFormArgs(AccountArgs):
+    """The account page's form: unticked role boxes send nothing, meaning none."""
+
+    @post_load
+    def roles_from_boxes(self, data, **kwargs):
+        data.setdefault("roles", [])
+        return data
+
+
+class RolesArgs(FormArgs):
+    list_fields = ("roles",)
+
+    roles = fields.List(fields.String(validate=validate.OneOf(USER_ROLES)), required=True,
+                        validate=validate.Length(max=len(USER_ROLES)))
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    display_name = fields.String()
+    phone = fields.String(allow_none=True)
+    roles = fields.Method("role_list")
+    email_verified = fields.Method("is_verified")
+    created_at = fields.DateTime()
+
+    def role_list(self, user) -> list[str]:
+        return sorted(user.role_names)
+
+    def is_verified(self, user) -> bool:
+        return user.email_verified_at is not None
+
+
+class SessionSchema(Schema):
+    authenticated = fields.Boolean()
+    csrf_token = fields.String(metadata={"description": "Send it back as the X-CSRFToken "
+                                                        "header on every POST, PUT, PATCH and "
+                                                        "DELETE"})
+    user = fields.Nested(MeSchema, allow_none=True)
+
+
+class MessageSchema(Schema):
+    message = fields.String()

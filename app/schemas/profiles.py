@@ -1,0 +1,222 @@
+"""Supporter and coach profiles: input (``*Args``) and the owner's view (``*Schema``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from app.schemas.accounts import FormArgs
+
+KEY = fields.String(validate=validate.Length(min=1, max=60))
+DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
+MAX_GOALS = 20
+
+
+def _blank_to_none(data: dict, *names: str) -> None:
+    for name in names:
+        if data.get(name) == "":
+            data[name] = None
+
+
+class SupporterProfileArgs(FormArgs):
+    """A supporter's whole profile (PUT replaces it)."""
+
+    list_fields = ("roles", "event_groups", "expertise")
+
+    roles = fields.List(KEY, required=True, validate=validate.Length(min=1, max=10),
+                        metadata={"description": "Support role keys you offer"})
+    event_groups = fields.List(KEY, load_default=list, validate=validate.Length(max=20))
+    expertise = fields.List(KEY, load_default=list, validate=validate.Length(max=40),
+                            metadata={"description": "Need keys you can help with"})
+    qualification = fields.String(allow_none=True, load_default=None,
+                                  validate=validate.Length(max=60))
+    years_coaching = fields.Integer(load_default=0, validate=validate.Range(min=0, max=80))
+    club = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
+    bio = fields.String(load_default="", validate=validate.Length(max=5000),
+                        metadata={"description": "Plain text; any markup is removed"})
+    location = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                             metadata={"description": "Your postcode, town or ZIP: kept "
+                                                      "private, shown only as its area"})
+    travel_km = fields.Float(load_default=15.0, validate=validate.Range(min=0, max=1000))
+    offers_online = fields.Boolean(load_default=False)
+    capacity = fields.Integer(load_default=2, validate=validate.Range(min=0, max=50),
+                              metadata={"description": "How many coaches you can support "
+                                                       "at once"})
+    safeguarding_expires_on = fields.Date(required=True, validate=DATES)
+    licence_expires_on = fields.Date(required=True, validate=DATES)
+    visible = fields.Boolean(load_default=True,
+                             metadata={"description": "Appear in search (once verified)"})
+
+    def tidy(self, data):
+        _blank_to_none(data, "qualification", "club")
+        for name in ("years_coaching", "travel_km", "capacity"):
+            if data.get(name) == "":
+                data.pop(name)
+        return data
+
+
+class SupporterProfileFormArgs(SupporterProfileArgs):
+    """The profile page: an unticked box sends nothing, which means no."""
+
+    def tidy(self, data):
+        data = super().tidy(data)
+        for name in ("offers_online", "visible"):
+            data[name] = name in data
+        return data
+
+
+class PauseArgs(FormArgs):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200),
+                           metadata={"description": "Why, in a few words (shown to you only)"})
+
+
+class SupporterProfileSchema(Schema):
+    """The owner's own view: includes what only they may see."""
+
+    id = fields.Integer()
+    roles = fields.List(fields.String())
+    event_groups = fields.List(fields.String())
+    expertise = fields.List(fields.String())
+    qualification = fields.String(allow_none=True)
+    years_coaching = fields.Integer()
+    club = fields.String(allow_none=True)
+    bio = fields.String()
+    location = fields.String(allow_none=True, metadata={"description": "Private"})
+    near = fields.String(allow_none=True, metadata={"description": "Public area, e.g. LS6"})
+    place = fields.String(allow_none=True, metadata={"description": "Public town"})
+    travel_km = fields.Float()
+    offers_online = fields.Boolean()
+    capacity = fields.Integer()
+    places_left = fields.Integer()
+    safeguarding_expires_on = fields.Date(allow_none=True)
+    licence_expires_on = fields.Date(allow_none=True)
+    visible = fields.Boolean()
+    paused = fields.Boolean()
+    paused_reason = fields.String(allow_none=True)
+    verified = fields.Boolean()
+    awaiting_verification = fields.Boolean()
+    searchable = fields.Boolean()
+    notes = fields.List(fields.String(), metadata={"description": "Why you are or are not in "
+                                                                  "search, in words"})
+
+
+class PlanNeedArgs(Schema):
+    key = KEY
+    priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5),
+                              metadata={"description": "1 (nice to have) to 5 (essential)"})
+
+
+class GoalArgs(Schema):
+    id = fields.Integer(load_default=None, allow_none=True,
+                        validate=validate.Range(min=1, max=2**63 - 1))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    target_date = fields.Date(load_default=None, allow_none=True, validate=DATES)
+
+
+class CoachProfileArgs(FormArgs):
+    """A coach's profile and their development plan's needs and goals."""
+
+    list_fields = ("event_groups", "goal_id", "goal_title", "goal_target")
+
+    qualification = fields.String(allow_none=True, load_default=None,
+                                  validate=validate.Length(max=60))
+    event_groups = fields.List(KEY, load_default=list, validate=validate.Length(max=20))
+    club = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
+    location = fields.String(allow_none=True, load_default=None,
+                             validate=validate.Length(max=100),
+                             metadata={"description": "Your postcode, town or ZIP: kept "
+                                                      "private; prefills your searches"})
+    needs = fields.List(fields.Nested(PlanNeedArgs), load_default=list,
+                        validate=validate.Length(max=40),
+                        metadata={"description": "Your plan's needs with priorities"})
+    goals = fields.List(fields.Nested(GoalArgs), load_default=list,
+                        validate=validate.Length(max=MAX_GOALS))
+
+    def tidy(self, data):
+        _blank_to_none(data, "qualification", "club", "location")
+        return data
+
+    @validates_schema
+    def needs_once(self, data, **kwargs):
+        keys = [n["key"] for n in data.get("needs", [])]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("List each need once.", "needs")
+
+
+class CoachProfileFormArgs(CoachProfileArgs):
+    """The coach page: a priority select per need, and rows of goals."""
+
+    def tidy(self, data):
+        data = super().tidy(data)
+        data["needs"] = [{"key": name.removeprefix("need-"), "priority": value}
+                         for name, value in list(data.items())
+                         if name.startswith("need-") and value not in ("", None, "0")]
+        for name in [n for n in data if n.startswith("need-")]:
+            data.pop(name)
+        ids, titles, targets = (data.pop(n, []) for n in ("goal_id", "goal_title",
+                                                          "goal_target"))
+        goals = []
+        for i, title in enumerate(titles):
+            if not (title or "").strip():
+                continue
+            goals.append({"id": (ids[i] if i < len(ids) else "") or None,
+                          "title": title.strip(),
+                          "target_date": (targets[i] if i < len(targets) else "") or None})
+        data["goals"] = goals
+        data.setdefault("event_groups", [])
+        return data
+
+
+class PlanNeedSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    priority = fields.Integer()
+
+
+class GoalSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    target_date = fields.Date(allow_none=True)
+
+
+class CoachProfileSchema(Schema):
+    qualification = fields.String(allow_none=True)
+    event_groups = fields.List(fields.String())
+    club = fields.String(allow_none=True)
+    location = fields.String(allow_none=True, metadata={"description": "Private"})
+    near = fields.String(allow_none=True)
+    needs = fields.List(fields.Nested(PlanNeedSchema))
+    goals = fields.List(fields.Nested(GoalSchema))
+    plan_id = fields.Integer(allow_none=True)
+
+
+class SearchDefaultsSchema(Schema):
+    where = fields.String()
+    event_groups = fields.List(fields.String())
+    needs = fields.List(fields.String(), metadata={"description": "Most important first"})
+    qualification = fields.String()
+    club = fields.String()
+    goals = fields.String()
+
+
+class QueuedProfileSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="user.display_name")
+    email_verified = fields.Method("email_ok")
+    roles = fields.Method("role_keys")
+    near = fields.String(attribute="outward_code", allow_none=True)
+    qualification = fields.Method("qualification_name")
+    safeguarding_expires_on = fields.Date(allow_none=True)
+    licence_expires_on = fields.Date(allow_none=True)
+    submitted_at = fields.DateTime()
+
+    def email_ok(self, profile) -> bool:
+        return profile.user.email_verified_at is not None
+
+    def role_keys(self, profile) -> list[str]:
+        return [r.key for r in profile.roles]
+
+    def qualification_name(self, profile):
+        return profile.qualification.name if profile.qualification else None

@@ -1,0 +1,450 @@
+"""Supporter and coach profiles, the verification queue and search defaults.
+
+A supporter's location is stored exactly (latitude, longitude, the postcode
+typed) but only its outward code and nearest town are ever shown. A new
+profile, or a change to what the public sees or to the safeguarding and
+licence dates, puts the profile in the admins' verification queue, and it is
+not searchable until an admin verifies it. Operational changes (pausing,
+capacity, travel distance, online, visibility) need no verification.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, date, datetime
+
+import nh3
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+import geodata
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import (
+    CoachProfile,
+    DevelopmentPlan,
+    EventGroup,
+    Need,
+    PlanGoal,
+    PlanNeed,
+    Qualification,
+    SupporterProfile,
+    SupportRole,
+    User,
+)
+from app.services import audit, geocoding, mailer
+
+OPEN_PLAN_STATUSES = ("draft", "active")
+TOWN_MIN_POPULATION = 10_000
+TOWN_REACH_KM = 30.0
+
+
+# --- text and places ------------------------------------------------------------------
+
+
+def sanitise_bio(text: str) -> str:
+    """Return ``text`` as plain text: every tag removed (with nh3), entities decoded.
+
+    The result never contains markup, even when entities spelled a tag
+    (``&lt;script&gt;``): cleaning repeats until nothing changes. Pages and
+    the API then escape it like any other text.
+    """
+    value = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    for _ in range(5):
+        cleaned = html.unescape(nh3.clean(value, tags=set(),
+                                          clean_content_tags={"script", "style"}))
+        if cleaned == value:
+            break
+        value = cleaned
+    value = re.sub(r"\n{3,}", "\n\n", value)
+    return value.strip()
+
+
+def public_place(location: geodata.Location) -> tuple[str | None, str | None]:
+    """Return the public ``(outward code or ZIP area, town)`` for a private location."""
+    coarse = geodata.coarsen(location)
+    if coarse.precision == "zip":  # "902xx, CA" -> "902xx"
+        area = coarse.label.split(",")[0]
+    else:
+        area = coarse.outward_code or location.outward_code
+    if location.precision == "place":
+        return area, location.label.split(",")[0]
+    return area, _nearest_town(location)
+
+
+def _nearest_town(location: geodata.Location) -> str | None:
+    if location.country not in {"GB", "US"}:
+        return None
+    best, best_km = None, TOWN_REACH_KM
+    for place in geodata.places(location.country, min_population=TOWN_MIN_POPULATION):
+        km = geodata.haversine_km(location.lat, location.lon, place.lat, place.lon)
+        if km < best_km:
+            best, best_km = place.name, km
+    return best
+
+
+def _locate(session: Session, profile, text: str | None) -> None:
+    """Geocode ``text`` onto ``profile`` (exact privately, coarse publicly)."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Enter where you are based.",
+                           errors={"location": ["Enter a postcode, town or ZIP code."]})
+    if text == _location_text(profile):
+        return  # unchanged: keep the stored position
+    location = geocoding.resolve_place(session, text, field="location").location
+    profile.latitude, profile.longitude = location.lat, location.lon
+    profile.postcode = location.postcode
+    profile.outward_code, profile.place_label = public_place(location)
+    profile.country = location.country or "GB"
+
+
+def _location_text(profile) -> str | None:
+    """What the owner typed as their location, to show back in their form."""
+    if profile is None:
+        return None
+    return profile.postcode or profile.place_label
+
+
+# --- taxonomy lookups --------------------------------------------------------------------
+
+
+def _by_keys(session: Session, model, keys, field: str) -> list:
+    keys = list(dict.fromkeys(keys or []))
+    rows = list(session.scalars(select(model).where(model.key.in_(keys)))) if keys else []
+    found = {row.key for row in rows}
+    unknown = [k for k in keys if k not in found]
+    if unknown:
+        raise InvalidInput("Some choices are not known.",
+                           errors={field: [f"Unknown: {', '.join(unknown)}."]})
+    order = {k: i for i, k in enumerate(keys)}
+    return sorted(rows, key=lambda row: order[row.key])
+
+
+def _qualification(session: Session, key: str | None) -> Qualification | None:
+    if not key:
+        return None
+    row = session.scalar(select(Qualification).where(Qualification.key == key))
+    if row is None:
+        raise InvalidInput("Unknown qualification.",
+                           errors={"qualification": [f"Unknown qualification: {key}."]})
+    return row
+
+
+# --- supporter profiles -----------------------------------------------------------------
+
+
+def supporter_profile(session: Session, user: User) -> SupporterProfile | None:
+    """Return ``user``'s own supporter profile, if they have one."""
+    return session.scalar(select(SupporterProfile).where(SupporterProfile.user_id == user.id))
+
+
+def _require_role(user: User, role: str, what: str) -> None:
+    if not user.has_role(role):
+        raise Conflict(f"Add the {role} role on your account page to {what}.",
+                       errors={"roles": [f"Your account does not have the {role} role."]})
+
+
+def _public_content(profile: SupporterProfile) -> tuple:
+    """What an admin checks: everything the public sees, and the certificates."""
+    return (
+        tuple(r.key for r in profile.roles), tuple(g.key for g in profile.event_groups),
+        tuple(n.key for n in profile.expertise), profile.qualification_id,
+        profile.years_coaching, profile.club or "", profile.bio or "",
+        profile.latitude, profile.longitude, profile.postcode,
+        profile.safeguarding_expires_on, profile.licence_expires_on,
+    )
+
+
+def save_supporter_profile(session: Session, user: User, data: dict, *,
+                           now: datetime | None = None) -> SupporterProfile:
+    """Create or update ``user``'s supporter profile from validated ``data``."""
+    now = now or datetime.now(UTC)
+    _require_role(user, "supporter", "offer support")
+    profile = supporter_profile(session, user)
+    created = profile is None
+    before = None if created else _public_content(profile)
+    if created:
+        profile = SupporterProfile(user_id=user.id, visible=True, paused=False)
+        session.add(profile)
+
+    if "roles" in data:
+        profile.roles = _by_keys(session, SupportRole, data["roles"], "roles")
+    if "event_groups" in data:
+        profile.event_groups = _by_keys(session, EventGroup, data["event_groups"],
+                                        "event_groups")
+    if "expertise" in data:
+        profile.expertise = _by_keys(session, Need, data["expertise"], "expertise")
+    if "qualification" in data:
+        profile.qualification = _qualification(session, data["qualification"])
+    if "location" in data or created:
+        _locate(session, profile, data.get("location"))
+    if "bio" in data:
+        profile.bio = sanitise_bio(data["bio"])
+    if "club" in data:
+        profile.club = (data["club"] or "").strip() or None
+    for name in ("years_coaching", "travel_km", "offers_online", "capacity",
+                 "safeguarding_expires_on", "licence_expires_on", "visible"):
+        if name in data:
+            setattr(profile, name, data[name])
+    if not profile.roles:
+        raise InvalidInput("Choose the support you offer.",
+                           errors={"roles": ["Choose at least one kind of support."]})
+    profile.last_active_at = now
+    session.flush()
+
+    if created or _public_content(profile) != before:
+        was_verified = profile.verified_at is not None
+        profile.verified_at = None
+        profile.verified_by_id = None
+        profile.submitted_at = now
+        audit.record(session, "profile.submitted_for_verification", actor=user,
+                     subject=profile, details={"new": created, "was_verified": was_verified})
+    return profile
+
+
+def pause(session: Session, user: User, reason: str | None, *,
+          now: datetime | None = None) -> SupporterProfile:
+    """Take ``user`` out of search for now (full, injured, on holiday...)."""
+    profile = _own_profile(session, user)
+    profile.paused = True
+    profile.paused_reason = (reason or "").strip()[:200] or "Paused by the supporter."
+    profile.last_active_at = now or datetime.now(UTC)
+    audit.record(session, "profile.paused", actor=user, subject=profile)
+    return profile
+
+
+def unpause(session: Session, user: User, *, now: datetime | None = None) -> SupporterProfile:
+    """Put ``user`` back in search; also confirms they are still available."""
+    profile = _own_profile(session, user)
+    profile.paused = False
+    profile.paused_reason = None
+    profile.missed_in_a_row = 0
+    profile.last_active_at = now or datetime.now(UTC)
+    audit.record(session, "profile.unpaused", actor=user, subject=profile)
+    return profile
+
+
+def _own_profile(session: Session, user: User) -> SupporterProfile:
+    profile = supporter_profile(session, user)
+    if profile is None:
+        raise NotFound("You have no supporter profile yet.")
+    return profile
+
+
+def verification_queue(session: Session, admin: User) -> list[SupporterProfile]:
+    """Return the profiles waiting for an admin's verification, oldest first."""
+    if not admin.has_role("admin"):
+        raise NotFound("Nothing was found at this address.")
+    return list(session.scalars(
+        select(SupporterProfile)
+        .where(SupporterProfile.verified_at.is_(None), SupporterProfile.submitted_at.is_not(None))
+        .join(User, User.id == SupporterProfile.user_id).where(User.deleted_at.is_(None))
+        .options(selectinload(SupporterProfile.user), selectinload(SupporterProfile.roles),
+                 selectinload(SupporterProfile.event_groups),
+                 selectinload(SupporterProfile.expertise))
+        .order_by(SupporterProfile.submitted_at, SupporterProfile.id)))
+
+
+def verify_supporter(session: Session, admin: User, profile_id: int, *,
+                     now: datetime | None = None) -> SupporterProfile:
+    """Verify a queued profile: from now on it may appear in search."""
+    now = now or datetime.now(UTC)
+    if not admin.has_role("admin"):
+        raise NotFound("No profile with that id is waiting for verification.")
+    profile = session.get(SupporterProfile, profile_id)
+    if profile is None or profile.user.deleted_at is not None:
+        raise NotFound("No profile with that id is waiting for verification.")
+    if profile.verified_at is not None:
+        raise Conflict("This profile is verified already.")
+    if profile.user.email_verified_at is None:
+        raise Conflict("This supporter has not confirmed their email address yet.")
+    profile.verified_at = now
+    profile.verified_by_id = admin.id
+    audit.record(session, "profile.verified", actor=admin, subject=profile,
+                 details={"user_id": profile.user_id})
+    mailer.queue(session, to=profile.user, kind="profile_verified",
+                 subject="Your supporter profile is verified", template="profile_verified",
+                 context={"profile": profile,
+                          "url": mailer.absolute_url("web.supporter", supporter_id=profile.id)},
+                 now=now)
+    return profile
+
+
+def supporter_view(session: Session, user: User, *, today: date | None = None) -> dict | None:
+    """Return the owner's view of their supporter profile (None before they make one)."""
+    from app.services.support_requests import places_left
+
+    today = today or date.today()
+    profile = supporter_profile(session, user)
+    if profile is None:
+        return None
+    notes = supporter_status(profile, today)
+    return {
+        "id": profile.id,
+        "roles": [r.key for r in profile.roles],
+        "event_groups": [g.key for g in profile.event_groups],
+        "expertise": [n.key for n in profile.expertise],
+        "qualification": profile.qualification.key if profile.qualification else None,
+        "years_coaching": profile.years_coaching,
+        "club": profile.club,
+        "bio": profile.bio or "",
+        "location": _location_text(profile),
+        "near": profile.outward_code,
+        "place": profile.place_label,
+        "travel_km": profile.travel_km,
+        "offers_online": profile.offers_online,
+        "capacity": profile.capacity,
+        "places_left": max(places_left(session, profile), 0),
+        "safeguarding_expires_on": profile.safeguarding_expires_on,
+        "licence_expires_on": profile.licence_expires_on,
+        "visible": profile.visible,
+        "paused": profile.paused,
+        "paused_reason": profile.paused_reason,
+        "verified": profile.verified_at is not None,
+        "awaiting_verification": profile.verified_at is None and profile.submitted_at is not None,
+        "searchable": not notes,
+        "notes": notes,
+    }
+
+
+def supporter_status(profile: SupporterProfile | None, today: date) -> list[str]:
+    """Say in words why a profile is or is not in search today."""
+    if profile is None:
+        return ["You have no supporter profile yet."]
+    notes = []
+    if profile.verified_at is None:
+        notes.append("Waiting for an admin to verify your profile: you are not in search yet.")
+    for label, expires in (("safeguarding check", profile.safeguarding_expires_on),
+                           ("licence", profile.licence_expires_on)):
+        if expires is None:
+            notes.append(f"Add your {label} expiry date: you are not in search without it.")
+        elif expires < today:
+            notes.append(f"Your {label} expired on {expires:%d %B %Y}: renew it to appear "
+                         "in search again.")
+    if profile.paused:
+        notes.append(f"Paused: {profile.paused_reason or 'you are not taking requests.'}")
+    if not profile.visible:
+        notes.append("Hidden: you chose not to appear in search.")
+    return notes
+
+
+# --- coach profiles and plans -----------------------------------------------------------
+
+
+def coach_profile(session: Session, user: User) -> CoachProfile | None:
+    return session.scalar(select(CoachProfile).where(CoachProfile.user_id == user.id))
+
+
+def current_plan(session: Session, user: User) -> DevelopmentPlan | None:
+    """Return the coach's open development plan (the newest draft or active one)."""
+    return session.scalar(
+        select(DevelopmentPlan)
+        .where(DevelopmentPlan.coach_id == user.id,
+               DevelopmentPlan.status.in_(OPEN_PLAN_STATUSES))
+        .order_by(DevelopmentPlan.id.desc()).limit(1))
+
+
+def save_coach_profile(session: Session, user: User, data: dict, *,
+                       now: datetime | None = None) -> CoachProfile:
+    """Create or update the coach's profile and their plan's needs and goals."""
+    _require_role(user, "coach", "keep a coach profile")
+    profile = coach_profile(session, user)
+    if profile is None:
+        profile = CoachProfile(user_id=user.id)
+        session.add(profile)
+    if "qualification" in data:
+        profile.qualification = _qualification(session, data["qualification"])
+    if "event_groups" in data:
+        profile.event_groups = _by_keys(session, EventGroup, data["event_groups"],
+                                        "event_groups")
+    if "club" in data:
+        profile.club = (data["club"] or "").strip() or None
+    if "location" in data:
+        if (data["location"] or "").strip():
+            _locate(session, profile, data["location"])
+        else:
+            profile.latitude = profile.longitude = None
+            profile.postcode = profile.outward_code = profile.place_label = None
+    if "needs" in data or "goals" in data:
+        plan = current_plan(session, user)
+        if plan is None:
+            plan = DevelopmentPlan(coach_id=user.id, status="active")
+            session.add(plan)
+        if "needs" in data:
+            _set_needs(session, plan, data["needs"])
+        if "goals" in data:
+            _set_goals(plan, data["goals"])
+    session.flush()
+    return profile
+
+
+def _set_needs(session: Session, plan: DevelopmentPlan, needs: list[dict]) -> None:
+    wanted = {item["key"]: item["priority"] for item in needs}
+    rows = {n.key: n for n in _by_keys(session, Need, list(wanted), "needs")}
+    current = {pn.need.key: pn for pn in plan.needs}
+    plan.needs = [pn for key, pn in current.items() if key in wanted]
+    for key, priority in wanted.items():
+        if key in current:
+            current[key].priority = priority
+        else:
+            plan.needs.append(PlanNeed(need=rows[key], priority=priority))
+
+
+def _set_goals(plan: DevelopmentPlan, goals: list[dict]) -> None:
+    """Update goals by id, add new ones, drop the ones no longer listed."""
+    existing = {g.id: g for g in plan.goals}
+    kept = []
+    for item in goals:
+        goal_id = item.get("id")
+        if goal_id is not None:
+            goal = existing.get(goal_id)
+            if goal is None:
+                raise InvalidInput("A goal is not part of your plan.",
+                                   errors={"goals": [f"No goal {goal_id} in your plan."]})
+        else:
+            goal = PlanGoal()
+        goal.title = item["title"].strip()
+        goal.target_date = item.get("target_date")
+        kept.append(goal)
+    plan.goals = kept
+
+
+def coach_view(session: Session, user: User) -> dict:
+    """Return the coach's own profile and plan, for their form and the API."""
+    profile = coach_profile(session, user)
+    plan = current_plan(session, user)
+    needs = sorted(plan.needs, key=lambda pn: (-pn.priority, pn.need.sort_order)) if plan else []
+    return {
+        "qualification": profile.qualification.key if profile and profile.qualification
+        else None,
+        "event_groups": [g.key for g in profile.event_groups] if profile else [],
+        "club": profile.club if profile else None,
+        "location": _location_text(profile),
+        "near": profile.outward_code if profile else None,
+        "needs": [{"key": pn.need.key, "name": pn.need.name, "priority": pn.priority}
+                  for pn in needs],
+        "goals": [{"id": g.id, "title": g.title, "target_date": g.target_date}
+                  for g in plan.goals] if plan else [],
+        "plan_id": plan.id if plan else None,
+    }
+
+
+def search_defaults(session: Session, user: User) -> dict:
+    """Return a signed-in coach's search, prefilled from their profile and plan.
+
+    Keys match the search form: ``where``, ``event_groups``, ``needs`` (most
+    important first), ``qualification``, ``club`` and ``goals``. Empty when
+    the person is not a coach or has no profile.
+    """
+    if not user.has_role("coach"):
+        return {}
+    view = coach_view(session, user)
+    defaults = {
+        "where": view["location"],
+        "event_groups": view["event_groups"],
+        "needs": [n["key"] for n in view["needs"]],
+        "qualification": view["qualification"],
+        "club": view["club"],
+        "goals": "; ".join(g["title"] for g in view["goals"]),
+    }
+    return {k: v for k, v in defaults.items() if v}

@@ -1,0 +1,100 @@
+"""Supporters' and coaches' own profiles, pausing, and confirming availability."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.auth.forms import submit
+from app.extensions import db
+from app.schemas.profiles import CoachProfileFormArgs, PauseArgs, SupporterProfileFormArgs
+from app.services import profiles
+from app.services.taxonomy import load_taxonomy
+from app.support import bp
+
+
+@bp.route("/profile/supporter", methods=["GET", "POST"])
+@login_required
+def supporter_profile():
+    """Edit the supporter profile; changes to what the public sees are re-verified."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        outcome = submit(SupporterProfileFormArgs(), lambda args: profiles.save_supporter_profile(
+            db.session, current_user, args))
+        if outcome.ok:
+            profile = outcome.value
+            if profile.verified_at is None:
+                flash("Your profile is saved. An admin will verify it before it appears in "
+                      "search.", "success")
+            else:
+                flash("Your profile is saved.", "success")
+            return redirect(url_for("support.supporter_profile"))
+        errors, status = outcome.errors, outcome.status
+    view = profiles.supporter_view(db.session, current_user)
+    return render_template("profiles/supporter.html", view=view, errors=errors,
+                           form=request.form if request.method == "POST" else None,
+                           taxonomy=load_taxonomy(db.session)), status
+
+
+@bp.post("/profile/supporter/pause")
+@login_required
+def pause():
+    """Stop appearing in search for now."""
+    outcome = submit(PauseArgs(), lambda args: profiles.pause(db.session, current_user,
+                                                              args.get("reason")))
+    flash("You are paused: you do not appear in search until you unpause." if outcome.ok
+          else " ".join(m for ms in outcome.errors.values() for m in ms),
+          "success" if outcome.ok else "error")
+    return redirect(url_for("support.supporter_profile"))
+
+
+@bp.post("/profile/supporter/unpause")
+@login_required
+def unpause():
+    """Appear in search again."""
+    submit(PauseArgs(), lambda args: profiles.unpause(db.session, current_user))
+    flash("Welcome back: you appear in search again (if your profile is verified and your "
+          "checks are in date).", "success")
+    return redirect(url_for("support.supporter_profile"))
+
+
+@bp.route("/profile/availability", methods=["GET", "POST"])
+@login_required
+def availability():
+    """Confirm being still available after a pause for unanswered requests."""
+    if request.method == "POST":
+        outcome = submit(PauseArgs(), lambda args: profiles.unpause(db.session, current_user))
+        if outcome.ok:
+            flash("Thank you: you are available again and appear in search.", "success")
+            return redirect(url_for("support.inbox"))
+    view = profiles.supporter_view(db.session, current_user)
+    return render_template("profiles/availability.html", view=view)
+
+
+@bp.route("/profile/coach", methods=["GET", "POST"])
+@login_required
+def coach_profile():
+    """Edit the coach profile and the development plan's needs and goals."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        outcome = submit(CoachProfileFormArgs(), lambda args: profiles.save_coach_profile(
+            db.session, current_user, args))
+        if outcome.ok:
+            flash("Saved. Your searches now start from your profile and plan.", "success")
+            return redirect(url_for("support.coach_profile"))
+        errors, status = _by_top_field(outcome.errors), outcome.status
+    view = profiles.coach_view(db.session, current_user)
+    return render_template("profiles/coach.html", view=view, errors=errors,
+                           form=request.form if request.method == "POST" else None,
+                           taxonomy=load_taxonomy(db.session)), status
+
+
+def _by_top_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Show "goals.1.target_date" beside the goals, where the form has its message slot."""
+    merged: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        top, _, rest = name.partition(".")
+        detail = rest.split(".")
+        prefix = f"Row {int(detail[0]) + 1}: " if rest and detail[0].isdigit() else ""
+        merged.setdefault(top, []).extend(prefix + m for m in messages)
+    return merged
