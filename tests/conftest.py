@@ -246,27 +246,45 @@ def make_account(make_user):
 
 
 class Visitor:
-    """A test client as a browser would use it: CSRF token included in changes."""
+    """A test client as a browser would use it: CSRF token included in changes.
+
+    Tests that hold the ``session`` fixture keep an app context open, and Flask
+    then runs every request inside it, sharing one ``g`` (where Flask-Login
+    keeps the current user and Flask-WTF the CSRF token). In production each
+    request has its own; so each request here starts with an empty ``g``.
+    """
 
     def __init__(self, client):
         self.client = client
 
+    @staticmethod
+    def _fresh_g():
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+
+    def open(self, *args, **kwargs):
+        self._fresh_g()
+        return self.client.open(*args, **kwargs)
+
     @property
     def csrf(self) -> str:
-        return self.client.get("/api/v1/session").get_json()["csrf_token"]
+        return self.get("/api/v1/session").get_json()["csrf_token"]
 
-    def get(self, *args, **kwargs):
-        return self.client.get(*args, **kwargs)
+    def get(self, url, **kwargs):
+        return self.open(url, method="GET", **kwargs)
 
     def post(self, url, data=None, **kwargs):
         """Post a form, with the CSRF token a page would carry."""
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.csrf}, **kwargs)
+        return self.open(url, method="POST", data={**(data or {}), "csrf_token": self.csrf},
+                         **kwargs)
 
     def api(self, method: str, url: str, json=None, **kwargs):
         """Call the JSON API with the X-CSRFToken header."""
         headers = {"X-CSRFToken": self.csrf, **kwargs.pop("headers", {})}
-        return self.client.open(url, method=method.upper(), json=json, headers=headers,
-                                **kwargs)
+        return self.open(url, method=method.upper(), json=json, headers=headers, **kwargs)
 
 
 @pytest.fixture

@@ -149,17 +149,33 @@ def _load(session: Session, user: User, request_id: int, *, lock: bool = False) 
     return found
 
 
+def _lock_supporter(session: Session, supporter_id: int) -> SupporterProfile:
+    """Lock the supporter's row: every change to their requests takes this lock first.
+
+    One order for every writer (supporter row, then request rows) means no
+    deadlocks, and accepts for one supporter run one at a time.
+    """
+    return session.scalar(select(SupporterProfile).where(SupporterProfile.id == supporter_id)
+                          .with_for_update().execution_options(populate_existing=True))
+
+
 def _as_supporter(session, user, request_id, *, lock=False) -> SupportRequest:
-    found = _load(session, user, request_id, lock=lock)
+    found = _load(session, user, request_id)
     if found.supporter.user_id != user.id:
         raise NotFound(NOT_FOUND)  # the coach cannot answer their own request
+    if lock:
+        _lock_supporter(session, found.supporter_id)
+        found = _load(session, user, request_id, lock=True)
     return found
 
 
 def _as_coach(session, user, request_id, *, lock=False) -> SupportRequest:
-    found = _load(session, user, request_id, lock=lock)
+    found = _load(session, user, request_id)
     if found.coach_id != user.id:
         raise NotFound(NOT_FOUND)
+    if lock:
+        _lock_supporter(session, found.supporter_id)
+        found = _load(session, user, request_id, lock=True)
     return found
 
 
@@ -193,12 +209,9 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
            now: datetime | None = None) -> SupportRequest:
     """Accept a pending request: an engagement starts and contact details are shared."""
     now = now or datetime.now(UTC)
-    found = _as_supporter(session, supporter_user, request_id)
     # Serialise every accept for this supporter, then read the current state.
-    profile = session.scalar(select(SupporterProfile).where(
-        SupporterProfile.id == found.supporter_id).with_for_update()
-        .execution_options(populate_existing=True))
     support_request = _as_supporter(session, supporter_user, request_id, lock=True)
+    profile = support_request.supporter
     _must_be_pending(support_request, now)
     if supporter_user.email_verified_at is None:
         raise Conflict("Confirm your email address before accepting requests.")
@@ -334,13 +347,18 @@ def expire_due(session: Session, *, now: datetime | None = None) -> ExpiryReport
     limit = config["STALE_EXPIRED_LIMIT"]
     days = config["REQUEST_EXPIRY_DAYS"]
     report = ExpiryReport()
-    due = session.scalars(
-        select(SupportRequest).where(SupportRequest.status == "pending",
-                                     SupportRequest.expires_at <= now)
-        .order_by(SupportRequest.expires_at, SupportRequest.id)
-        .with_for_update(skip_locked=True)).all()
-    for support_request in due:
-        profile = support_request.supporter
+    due = session.execute(
+        select(SupportRequest.id, SupportRequest.supporter_id)
+        .where(SupportRequest.status == "pending", SupportRequest.expires_at <= now)
+        .order_by(SupportRequest.expires_at, SupportRequest.id)).all()
+    for request_id, supporter_id in due:
+        # The same lock order as answering: supporter row, then request row.
+        profile = _lock_supporter(session, supporter_id)
+        support_request = session.scalar(
+            select(SupportRequest).where(SupportRequest.id == request_id).with_for_update()
+            .execution_options(populate_existing=True))
+        if support_request.status != "pending":
+            continue  # answered a moment ago
         name = profile.user.display_name
         _close(support_request, "expired",
                f"{name} did not answer within {days} days, so this request has expired. "
