@@ -32,7 +32,7 @@ def submit(schema: Schema, use_case: Callable[[dict], object], data=None) -> Sub
     try:
         args = schema.load(request.form if data is None else data)
     except ValidationError as err:
-        return Submission(False, errors=flatten_errors(err.messages), status=422)
+        return Submission(False, errors=by_field(flatten_errors(err.messages)), status=422)
     try:
         value = use_case(args)
         db.session.commit()
@@ -40,8 +40,19 @@ def submit(schema: Schema, use_case: Callable[[dict], object], data=None) -> Sub
         db.session.rollback()
         if isinstance(err, NotFound) and not err.errors:
             raise  # an unknown or someone else's thing: the 404 page
-        errors = dict(err.errors or {})
+        errors = by_field(dict(err.errors or {}))
         if not errors or err.status_code != 422:
             errors.setdefault(FORM_ERROR, [err.message])
         return Submission(False, errors=errors, status=err.status_code)
     return Submission(True, value=value)
+
+
+def by_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Put "goals.1.target_date" beside the form's "goals" field, naming the row."""
+    merged: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        top, _, rest = name.partition(".")
+        detail = rest.split(".")
+        prefix = f"Row {int(detail[0]) + 1}: " if rest and detail[0].isdigit() else ""
+        merged.setdefault(top, []).extend(prefix + m for m in messages)
+    return merged

@@ -20,6 +20,9 @@ from app.models import User
 
 
 def init_app(app) -> None:
+    if app.config.get("APP_ENV") == "production":
+        # Whatever else was configured, production cookies travel over HTTPS only.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)

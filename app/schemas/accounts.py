@@ -15,7 +15,7 @@ from marshmallow import (
 from app.models.users import USER_ROLES
 
 SELF_SERVICE_ROLES = ("coach", "supporter")
-PASSWORD = validate.Length(min=1, max=128)
+PASSWORD = validate.Length(min=1, max=128, error="Enter a password of up to 128 characters.")
 PHONE = validate.Regexp(r"^[0-9+() .\-]{6,40}$",
                         error="Use digits, spaces and + ( ) - only, e.g. 07700 900123.")
 

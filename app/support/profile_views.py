@@ -82,19 +82,9 @@ def coach_profile():
         if outcome.ok:
             flash("Saved. Your searches now start from your profile and plan.", "success")
             return redirect(url_for("support.coach_profile"))
-        errors, status = _by_top_field(outcome.errors), outcome.status
+        errors, status = outcome.errors, outcome.status
     view = profiles.coach_view(db.session, current_user)
     return render_template("profiles/coach.html", view=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            taxonomy=load_taxonomy(db.session)), status
 
-
-def _by_top_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Show "goals.1.target_date" beside the goals, where the form has its message slot."""
-    merged: dict[str, list[str]] = {}
-    for name, messages in errors.items():
-        top, _, rest = name.partition(".")
-        detail = rest.split(".")
-        prefix = f"Row {int(detail[0]) + 1}: " if rest and detail[0].isdigit() else ""
-        merged.setdefault(top, []).extend(prefix + m for m in messages)
-    return merged
