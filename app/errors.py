@@ -110,7 +110,12 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_domain_error(error: DomainError):
-    """Turn a refused use case into a response with the service's message."""
+    """Turn a refused use case into a response with the service's message.
+
+    A refused use case may have flushed part of its work: undo it, so an
+    error changes nothing.
+    """
+    _rollback()
     return error_response(error.status_code, error.message, error.errors or None)
 
 

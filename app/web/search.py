@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_login import current_user
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from app.errors import DomainError, flatten_errors
 from app.extensions import db
 from app.schemas.search import SearchArgs
-from app.services import directory
+from app.services import directory, profiles
 from app.services.search import search_support
 from app.services.taxonomy import load_taxonomy
 from app.web import bp
@@ -19,8 +21,11 @@ def search():
     """Show the search form and, once a place is given, the ranked results."""
     taxonomy = load_taxonomy(db.session)
     form = request.args
+    if not request.args and current_user.is_authenticated:
+        # A signed-in coach starts from their profile and plan (not searched yet).
+        form = _prefilled(profiles.search_defaults(db.session, current_user))
     outcome, errors, status = None, {}, 200
-    if _submitted(form):
+    if _submitted(request.args):
         try:
             args = SearchArgs().load(form)
             outcome = search_support(db.session, args)
@@ -42,6 +47,11 @@ def supporter(supporter_id: int):
     """Show a supporter's public profile."""
     card = directory.public_profile(db.session, supporter_id)
     return render_template("supporter.html", supporter=card)
+
+
+def _prefilled(defaults: dict) -> MultiDict:
+    return MultiDict([(key, item) for key, value in defaults.items()
+                      for item in (value if isinstance(value, list) else [value])])
 
 
 def _submitted(form) -> bool:
