@@ -221,12 +221,12 @@ def test_session_cookie_flags(visitor, make_account):
     assert "Expires=" in cookie  # permanent session, bounded by SESSION_MAX_HOURS
 
 
-def test_session_cookie_is_secure_in_production(database_url):
-    from app import create_app
+@pytest.fixture
+def production(app_config):
+    app_config.update(APP_ENV="production")
 
-    from ..conftest import config_for
 
-    app = create_app(config_for(database_url, APP_ENV="production"))
+def test_session_cookie_is_secure_in_production(production, app):
     from app.security import talisman_options
 
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -381,14 +381,13 @@ def test_security_headers_and_csp(client):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_map_tiles_host_is_allowed_for_images(database_url):
-    from app import create_app
+@pytest.fixture
+def tiles(app_config):
+    app_config.update(MAP_TILE_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png")
 
-    from ..conftest import config_for
 
-    app = create_app(config_for(database_url,
-                                MAP_TILE_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png"))
-    csp = app.test_client().get("/").headers["Content-Security-Policy"]
+def test_map_tiles_host_is_allowed_for_images(tiles, client):
+    csp = client.get("/").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://*.tiles.example.org" in csp
 
 
