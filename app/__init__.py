@@ -68,13 +68,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth
+    from app import auth, widget
     from app.api import register_api
     from app.web import bp as web_bp
 
     app.register_blueprint(web_bp)
     auth.register(app)
     register_api(app)
+    widget.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:

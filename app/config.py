@@ -90,6 +90,9 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "SEARCH_RATE_LIMIT": env.get("SEARCH_RATE_LIMIT", "120 per minute"),
         "PLACES_RATE_LIMIT": env.get("PLACES_RATE_LIMIT", "300 per minute"),
         "DEMO_SEED": int(env.get("DEMO_SEED", 2026)),
+        # The widget's script URL never changes, so browsers keep it this long and then
+        # revalidate it by its ETag.
+        "WIDGET_SCRIPT_MAX_AGE": int(env.get("WIDGET_SCRIPT_MAX_AGE", 86400)),
         # Accounts and sessions
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", 12)),

@@ -51,6 +51,31 @@ def content_security_policy(config) -> dict:
     }
 
 
+def serialise_policy(policy: dict) -> str:
+    """Return ``policy`` as a Content-Security-Policy header value."""
+    return "; ".join(
+        f"{name} {value if isinstance(value, str) else ' '.join(value)}"
+        for name, value in policy.items())
+
+
+def embed_content_security_policy(config, frame_ancestors) -> str:
+    """Return the CSP of the widget's iframe page: framed only by ``frame_ancestors``.
+
+    Everything else is the site's own policy. With no allowed origins (an
+    unknown key) nobody may frame it. Talisman is told to leave that page's
+    CSP and X-Frame-Options alone (``WIDGET_EMBED_TALISMAN``), so this is the
+    only frame rule it gets.
+    """
+    policy = content_security_policy(config)
+    policy["frame-ancestors"] = list(frame_ancestors) or "'none'"
+    return serialise_policy(policy)
+
+
+# Per-view Talisman options for the iframe page: no X-Frame-Options (it would
+# forbid every frame) and no Talisman CSP (the page sets its own, above).
+WIDGET_EMBED_TALISMAN = {"frame_options": None, "content_security_policy": None}
+
+
 def talisman_options(config) -> dict:
     """Return Flask-Talisman's settings for ``config``.
 

@@ -329,3 +329,26 @@ def mailbox(app, smtp_sink):
 
     smtp_sink.deliver = deliver
     return smtp_sink
+
+
+# --- The embeddable widget ------------------------------------------------------------
+
+CLUB_SITE = "https://www.leedscityac.example"
+
+
+@pytest.fixture
+def make_widget_key(session):
+    """Return a function creating a committed widget key: ``make_widget_key(presets={...})``."""
+    from app.models import WidgetKey
+    from app.services.widget_keys import new_key
+
+    def make(*, club_name="Leeds City AC", allowed_origins=(CLUB_SITE,), presets=None,
+             rate_limit_per_minute=60, **fields):
+        widget_key = WidgetKey(key=new_key(), club_name=club_name,
+                               allowed_origins=list(allowed_origins), presets=dict(presets or {}),
+                               rate_limit_per_minute=rate_limit_per_minute, **fields)
+        session.add(widget_key)
+        session.commit()
+        return widget_key
+
+    return make

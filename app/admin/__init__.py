@@ -1,7 +1,7 @@
-"""Pages for programme admins: the supporter verification queue, account roles."""
+"""Pages for programme admins: the supporter verification queue, account roles, widget keys."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import views  # noqa: E402,F401
+from app.admin import views, widget_views  # noqa: E402,F401
