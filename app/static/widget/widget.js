@@ -39,7 +39,7 @@ h2,h3,h4,p,ol,ul,dl,dd,fieldset,legend{margin:0;padding:0}
 form{margin-top:12px}
 .row{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-end}
 .fld{display:flex;flex-direction:column;gap:4px;min-width:0}
-.grow{flex:1 1 220px}
+.grow{flex:1 1 260px}
 label,legend,summary{font-size:15px;font-weight:700}
 input,select,button{font:inherit;margin:0}
 input[type=text],select{color:#1d2433;background:#fff;border:2px solid #6b7789;border-radius:6px;
@@ -82,7 +82,7 @@ a:hover{color:#084a80}
 dt{font-weight:600}
 .why{border-top:1px solid #d5dbe3;margin-top:8px;padding-top:6px;font-size:15px}
 .wt{font-weight:700}
-.reasons{padding-left:20px}
+.reasons{padding-left:20px;list-style:disc}
 .fh{font-size:17px;margin-top:16px}
 .all{margin-top:12px}
 .by{margin-top:14px;font-size:13px}`;
@@ -108,7 +108,13 @@ dt{font-weight:600}
       if (name === "class") node.className = value;
       else node.setAttribute(name, value === true ? "" : value);
     }
-    for (const child of children.flat()) {
+    return fill(node, children, true);
+  }
+
+  // Put ``children`` (nested arrays, strings, nodes; false and null skipped) in ``node``.
+  function fill(node, children, keep) {
+    if (!keep) node.replaceChildren();
+    for (const child of children.flat(3)) {
       if (child != null && child !== false) node.append(child);
     }
     return node;
@@ -159,9 +165,8 @@ dt{font-weight:600}
       target: embedded ? "_top" : null}, text);
 
     function refuse(message) {
-      body.replaceChildren(
-        h("p", {class: "note", "data-refusal": true}, message),
-        h("p", {class: "all"}, searchLink(`Search on ${SERVICE}`)));
+      fill(body, [h("p", {class: "note", "data-refusal": true}, message),
+        h("p", {class: "all"}, searchLink(`Search on ${SERVICE}`))]);
       live.textContent = message;
     }
 
@@ -214,11 +219,11 @@ dt{font-weight:600}
           h("button", {type: "submit", class: "btn"}, "Search")),
         error, details);
       const out = h("div", {class: "out"});
-      body.replaceChildren(
-        h("p", {class: "sub"},
-          "Verified mentors, coach developers, technical advisors and co-coaches near you."),
-        form, out);
+      fill(body, [h("p", {class: "sub"},
+        "Verified mentors, coach developers, technical advisors and co-coaches near you."),
+      form, out]);
 
+      let latest = 0;
       const count = () => {
         const n = form.querySelectorAll("input:checked").length;
         chosen.textContent = n ? ` (${n} chosen)` : "";
@@ -244,7 +249,6 @@ dt{font-weight:600}
         }
       }
 
-      let latest = 0;
       async function search(byUser) {
         const params = {
           where: where.value.trim(),
@@ -294,7 +298,7 @@ dt{font-weight:600}
         for (const [name, value] of Object.entries(params)) {
           for (const v of [].concat(value)) query.append(name, v);
         }
-        out.replaceChildren(heading,
+        fill(out, [heading,
           result.diagnostics.explanation &&
             h("p", {class: "note"}, result.diagnostics.explanation),
           result.results.length > 0 && h("ol", {class: "list", "data-results": true},
@@ -305,10 +309,10 @@ dt{font-weight:600}
               result.fallbacks.map(card))],
           h("p", {class: "all"}, searchLink(
             result.total > result.results.length
-              ? `See all ${result.total} on ${SERVICE}` : `Search on ${SERVICE}`, query)));
+              ? `See all ${result.total} on ${SERVICE}` : `Search on ${SERVICE}`, query))]);
         let said = `${plural(result.total, "supporter")} found near ${near}.`;
         if (result.fallbacks.length) {
-          said += ` ${plural(result.fallbacks.length, "other supporter")} who could help.`;
+          said += ` ${plural(result.fallbacks.length, "other supporter")} could help.`;
         }
         live.textContent = said;
         if (byUser) heading.focus();
