@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.models import EventGroup, SupportRole, User, WidgetKey
 from app.schemas.widget import KEY_PATTERN, RADIUS_OPTIONS, normalise_origin
-from app.services import audit
+from app.services import audit, geocoding
 from app.services.taxonomy import load_taxonomy
 
 UNKNOWN_KEY = ("This widget key is not known: copy the embed code again from the "
@@ -242,6 +242,12 @@ def _check_presets(session: Session, presets: dict) -> None:
         unknown = [k for k in wanted if k not in known]
         if unknown:
             errors[name] = [f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}."]
+    if presets.get("where"):
+        # A preset place the search cannot find would greet every visitor with an error.
+        try:
+            geocoding.resolve_place(session, presets["where"], field="where")
+        except (InvalidInput, NotFound) as err:
+            errors.update(err.errors or {"where": [err.message]})
     if errors:
         raise InvalidInput("Some of the presets are not valid.", errors=errors)
 

@@ -335,6 +335,7 @@ def test_admin_issues_a_key_and_gets_the_embed_code(visitor, make_user, session)
     ("radius_km", "-5", "greater than or equal to 1"),
     ("rate_limit_per_minute", "0", "greater than or equal to 1"),
     ("roles", ["mentor", "wizard"], "Unknown roles: wizard"),
+    ("where", "Nowhereville Xyzzy", "Nowhereville Xyzzy"),
 ])
 def test_bad_key_forms_name_the_field(visitor, make_user, session, field, value, message):
     from app.models import WidgetKey

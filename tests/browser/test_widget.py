@@ -178,6 +178,15 @@ def test_widget_on_a_club_site_searches_with_its_presets(
         ".querySelector('[role=status]').textContent.includes('near LS6 3QS')")
     assert card_names(page) == ["Tom Technical"]
 
+    # A place with several namesakes offers the others.
+    widget.locator("#where").fill("Newport")
+    widget.locator("#where").press("Enter")
+    widget.locator(".alt", has_text="Newport, England (PO30)").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-coaching-support]').shadowRoot"
+        ".querySelector('[role=status]').textContent.includes('(PO30)')")
+    assert widget.locator("#where").input_value() == "Newport, England (PO30)"
+
     # Nothing but the club's site and the service; no cookies anywhere.
     assert requests and all(u.startswith((club_site.origin, live_server.url)) for u in requests)
     assert page.context.cookies() == []

@@ -85,6 +85,7 @@ dt{font-weight:600}
 .reasons{padding-left:20px;list-style:disc}
 .fh{font-size:17px;margin-top:16px}
 .all{margin-top:12px}
+.alt{color:#0b5fa5;background:none;border:0;padding:0;text-decoration:underline;cursor:pointer}
 .by{margin-top:14px;font-size:13px}`;
 
   let sheet = null;
@@ -298,7 +299,16 @@ dt{font-weight:600}
         for (const [name, value] of Object.entries(params)) {
           for (const v of [].concat(value)) query.append(name, v);
         }
+        // "Newport" has several: offer the others, as the search page does.
+        const others = (result.origin.alternatives || []).slice(0, 4).map((place) =>
+          h("button", {type: "button", class: "alt"}, place));
+        others.forEach((button) => button.addEventListener("click", () => {
+          where.value = button.textContent;
+          search(true);
+        }));
         fill(out, [heading,
+          others.length > 0 && h("p", {class: "note"}, `Showing ${near}. Did you mean `,
+            others.map((b, i) => [i ? ", " : "", b]), "?"),
           result.diagnostics.explanation &&
             h("p", {class: "note"}, result.diagnostics.explanation),
           result.results.length > 0 && h("ol", {class: "list", "data-results": true},
