@@ -83,6 +83,9 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "MAP_TILE_ATTRIBUTION": env.get(
             "MAP_TILE_ATTRIBUTION",
             "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a>"),
+        # A rebuild that took longer than this happens in the background next time.
+        "SEARCH_INDEX_INLINE_REBUILD_SECONDS": float(
+            env.get("SEARCH_INDEX_INLINE_REBUILD_SECONDS", 0.5)),
         "SEARCH_INDEX_CHECK_SECONDS": float(env.get("SEARCH_INDEX_CHECK_SECONDS", 2)),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),

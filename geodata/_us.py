@@ -77,6 +77,7 @@ class USIndex:
     def __init__(self, arrays: dict[str, np.ndarray], side: dict) -> None:
         self.codes = arrays["zip_codes"]
         self.coords = arrays["zip_coords"]
+        self._kdtree = None
         self.area_codes = arrays["zip3_codes"]
         self.area_coords = arrays["zip3_coords"]
         self.area_public = arrays["zip3_public"]
@@ -107,10 +108,21 @@ class USIndex:
 
     def nearest(self, lat: float, lon: float) -> tuple[int, float]:
         """Return (row, km) of the located ZIP code nearest a point."""
-        d = haversine_km(lat, lon, self.coords[:, 0], self.coords[:, 1])
-        d = np.where(np.isnan(d), np.inf, d)
-        row = int(np.argmin(d))
-        return row, float(d[row])
+        tree, rows = self._tree()
+        # Nearest by straight-line distance through the Earth is nearest on its surface.
+        _, i = tree.query(_unit_vector(lat, lon))
+        row = int(rows[i])
+        return row, float(haversine_km(lat, lon, self.coords[row, 0], self.coords[row, 1]))
+
+    def _tree(self):
+        """A k-d tree of the located ZIP codes, built on first use (a few ms)."""
+        if self._kdtree is None:
+            from scipy.spatial import cKDTree
+
+            rows = np.flatnonzero(~np.isnan(self.coords[:, 0]))
+            points = _unit_vector(self.coords[rows, 0], self.coords[rows, 1])
+            self._kdtree = (cKDTree(points), rows)
+        return self._kdtree
 
     def public_area(self, row: int) -> tuple[str, float, float] | None:
         """Return (label, lat, lon) of the public 3-digit area of a ZIP row."""
@@ -121,3 +133,10 @@ class USIndex:
             return None
         label = f"{int(self.area_codes[j]):03d}xx, {self.area_states[j]}"
         return label, float(self.area_coords[j, 0]), float(self.area_coords[j, 1])
+
+
+def _unit_vector(lat, lon) -> np.ndarray:
+    """Return points on the unit sphere (x, y, z) for degrees of latitude and longitude."""
+    lat, lon = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)],
+                    axis=-1)

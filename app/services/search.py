@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import matching
 from app.errors import InvalidInput
+from app.extensions import db
 from app.services import geocoding
 from app.services.search_index import SearchIndexCache, Snapshot, club_key
 
@@ -31,7 +33,20 @@ def index_cache() -> SearchIndexCache:
     """Return this process's search index cache, creating it on first use."""
     cache = current_app.extensions.get("search_index")
     if cache is None:
-        cache = SearchIndexCache(current_app.config["SEARCH_INDEX_CHECK_SECONDS"])
+        app = current_app._get_current_object()
+
+        @contextmanager
+        def background_session():
+            with app.app_context():
+                try:
+                    yield db.session
+                finally:
+                    db.session.remove()
+
+        cache = SearchIndexCache(
+            current_app.config["SEARCH_INDEX_CHECK_SECONDS"],
+            inline_rebuild_seconds=current_app.config["SEARCH_INDEX_INLINE_REBUILD_SECONDS"],
+            session_factory=background_session)
         current_app.extensions["search_index"] = cache
     return cache
 

@@ -125,6 +125,27 @@ def test_changes_show_up_without_a_restart(client, session, make_supporter):
     assert search(client).get_json()["results"] == []
 
 
+@pytest.fixture
+def background_rebuilds(app_config):
+    # Every rebuild after the first counts as "large" and happens in the background.
+    app_config.update(SEARCH_INDEX_INLINE_REBUILD_SECONDS=-1)
+
+
+def test_large_indexes_rebuild_in_the_background(background_rebuilds, app, client, session,
+                                                  make_supporter):
+    from app.services.search import index_cache
+
+    supporter = make_supporter(capacity=1, **CITY_CENTRE)
+    assert search(client).get_json()["results"][0]["availability"]["places_free"] == 1
+    supporter.capacity = 4
+    session.commit()
+    # Searches keep answering from the current index while the next one builds.
+    assert search(client).get_json()["results"][0]["availability"]["places_free"] == 1
+    with app.app_context():
+        index_cache().wait_for_rebuild(timeout=60)
+    assert search(client).get_json()["results"][0]["availability"]["places_free"] == 4
+
+
 def test_outward_codes_and_towns_work_as_places(client, make_supporter):
     near = make_supporter(**CITY_CENTRE)
     for where in ["LS6", "ls63qs", "Leeds"]:
