@@ -251,7 +251,12 @@ def _insert_user(session, *, email, name, password_hash, phone, now, roles) -> i
 
 
 def _seed_named_accounts(session, world: _World, password_hash: str, now: datetime) -> None:
-    """Accounts with known emails, so a newcomer can sign in as each kind of user."""
+    """Accounts with known emails, so a newcomer can sign in as each kind of user.
+
+    They live around Leeds: the coach in Headingley, looking for jumps support;
+    a verified mentor nearby; a coach developer already working with the coach.
+    """
+    ids = {}
     accounts = [
         ("admin@example.org", "Programme Admin", ["admin"]),
         ("coach@example.org", "Demo Coach", ["coach"]),
@@ -259,8 +264,75 @@ def _seed_named_accounts(session, world: _World, password_hash: str, now: dateti
         ("developer@example.org", "Demo Coach Developer", ["supporter", "coach_developer"]),
     ]
     for email, name, roles in accounts:
-        _insert_user(session, email=email, name=name, password_hash=password_hash,
-                     phone=None, now=now, roles=roles)
+        ids[email] = _insert_user(session, email=email, name=name, password_hash=password_hash,
+                                  phone="07700 900000", now=now, roles=roles)
+    today = now.date()
+    ladder = {q.key: q for q in world.ladders["GB"]}
+
+    def at(lat: float, lon: float) -> dict:
+        loc = geodata.nearest_postcodes(lat, lon, k=1)[0]
+        return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
+                "outward_code": loc.outward_code, "country": "GB"}
+
+    coach = CoachProfile(user_id=ids["coach@example.org"], club="Leeds City AC",
+                         place_label="Leeds",
+                         qualification_id=ladder["uk_sessional_coach"].id,
+                         **at(53.8263, -1.5907))
+    session.add(coach)
+    session.flush()
+    session.execute(insert(coach_event_groups), [
+        {"coach_id": coach.id, "event_group_id": world.groups["jumps"]}])
+
+    def supporter(email, *, roles, groups, needs, qualification, capacity, where, bio):
+        profile_id = session.execute(insert(SupporterProfile).returning(SupporterProfile.id), [{
+            "user_id": ids[email], "qualification_id": ladder[qualification].id,
+            "years_coaching": 14, "club": "Leeds City AC", "bio": bio, "place_label": "Leeds",
+            "travel_km": 25.0, "offers_online": True, "capacity": capacity,
+            "safeguarding_expires_on": today + timedelta(days=400),
+            "licence_expires_on": today + timedelta(days=500),
+            "verified_at": now, "visible": True, "paused": False, "last_active_at": now,
+            "created_at": now, "updated_at": now, **where}]).scalar_one()
+        session.execute(insert(supporter_roles), [
+            {"supporter_id": profile_id, "role_id": world.roles[k]} for k in roles])
+        session.execute(insert(supporter_event_groups), [
+            {"supporter_id": profile_id, "event_group_id": world.groups[k]} for k in groups])
+        session.execute(insert(supporter_expertise), [
+            {"supporter_id": profile_id, "need_id": world.needs[k]} for k in needs])
+        return profile_id
+
+    supporter("supporter@example.org", roles=["mentor", "technical_advisor"],
+              groups=["jumps", "sprints_hurdles_relays"],
+              needs=["technical_model", "strength_power", "teaching_skills"],
+              qualification="uk_coach", capacity=3, where=at(53.7960, -1.5470),
+              bio="Long and triple jump coach at Leeds City AC. I enjoy helping coaches build "
+                  "a clear technical model and safe strength work for young jumpers.")
+    developer = supporter(
+        "developer@example.org", roles=["coach_developer", "mentor"],
+        groups=["jumps", "combined_events"],
+        needs=["training_planning", "reflective_practice", "peaking_competition"],
+        qualification="uk_advanced_coach", capacity=2, where=at(53.7950, -1.7520),
+        bio="Coach developer on the Advanced Coach pilot. Periodisation, reflective practice "
+            "and preparing athletes to peak.")
+
+    plan = DevelopmentPlan(coach_id=ids["coach@example.org"], title="Jumps: my next season",
+                           starts_on=today - timedelta(days=60),
+                           ends_on=today + timedelta(days=300), status="active")
+    plan.needs = [PlanNeed(need_id=world.needs[k], priority=p) for k, p in
+                  (("technical_model", 5), ("training_planning", 4), ("strength_power", 3))]
+    plan.goals = [
+        PlanGoal(title=GOALS["technical_model"], status="in_progress",
+                 success_measure="A written model my athletes and I can both explain",
+                 target_date=today + timedelta(days=90)),
+        PlanGoal(title=GOALS["training_planning"], status="not_started",
+                 success_measure="An annual plan reviewed with my coach developer",
+                 target_date=today + timedelta(days=150)),
+    ]
+    session.add(plan)
+    session.flush()
+    session.execute(insert(Engagement), [{
+        "coach_id": ids["coach@example.org"], "supporter_id": developer,
+        "role_id": world.roles["coach_developer"], "plan_id": plan.id, "status": "active",
+        "started_on": today - timedelta(days=55)}])
 
 
 def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, gb, us):

@@ -78,7 +78,8 @@ def _digest(session) -> str:
 
 def test_seed_demo_is_idempotent(runner, session):
     first = _seed(runner)
-    assert "Demo data created: 60 supporters, 20 coaches" in first.output
+    # 60 and 20 asked for, plus the named demo accounts' two supporters and one coach.
+    assert "Demo data created: 62 supporters, 21 coaches" in first.output
     users = count(session, User)
     second = _seed(runner)
     assert "nothing changed" in second.output
@@ -151,3 +152,14 @@ def test_demo_accounts_can_be_named(full_demo):
     emails = set(full_demo.scalars(sa.select(User.email)))
     assert {"admin@example.org", "coach@example.org", "supporter@example.org",
             "developer@example.org"} <= emails
+
+
+def test_demo_coach_finds_the_demo_mentor_nearby(full_demo, client):
+    body = client.get("/api/v1/search", query_string={
+        "where": "LS6 3QS", "roles": "mentor", "event_groups": "jumps",
+        "needs": "technical_model", "mode": "in_person", "limit": 10}).get_json()
+    names = [r["name"] for r in body["results"]]
+    assert "Demo Supporter" in names
+    # The demo developer already supports the demo coach: one of two places left.
+    developer = [r for r in body["results"] if r["name"] == "Demo Coach Developer"]
+    assert not developer or developer[0]["availability"]["places_free"] == 1
