@@ -176,7 +176,8 @@ class SupportIndex:
         levels, level_idx = np.unique(level, return_inverse=True)
         rl_keys, rl_id = np.unique(level_idx.astype(np.int64) * 16 + roles, return_inverse=True)
         n_rl = max(len(rl_keys), 1)
-        rl_online_count = np.bincount(rl_id * 2 + online, minlength=2 * n_rl).reshape(n_rl, 2)
+        rl_online_count = np.bincount(rl_id * 2 + online, minlength=2 * len(rl_keys)).reshape(
+            len(rl_keys), 2)
         key = (group_code.astype(np.int64) * n_rl + rl_id) * 2 + online
         profile_keys, profile_count = np.unique(key, return_counts=True)
 

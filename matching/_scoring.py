@@ -53,6 +53,7 @@ _SCORE_ALL_ROWS = 6000
 # Needs coverage uses lookup tables for up to this many query needs.
 _MAX_LOOKUP_NEEDS = 12
 _BYTE_VALUES = np.arange(256)
+_GRACE_KM = 0.001
 _NICE_RADII_KM = (5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 750, 1000,
                   1500, 2000, 3000, 5000, 10000, 20016)
 
@@ -202,7 +203,8 @@ def profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
         matched |= np.where(ok, bit, 0).astype(np.uint8)
         lad_fit = np.maximum(lad_fit, np.where(ok, fit, 0.0))
     group_fit = _group_fit(index, query, weights)
-    group_ok = group_fit > 0 if query.require_event_group else None
+    # Requiring an event group means nothing when the coach named none.
+    group_ok = group_fit > 0 if query.require_event_group and query.event_groups else None
 
     # Count what each rule removes, in rule order, over joint counts.
     if group_ok is None:
@@ -673,13 +675,15 @@ def _fallbacks(index: SupportIndex, query: Query, weights: Weights, prof: Profil
     if query.mode != "online" and len(index) and k > 0:
         rows, distance, searched = _beyond_radius(index, query, prof, k)
         if len(rows):
-            farthest = distance[min(k, len(rows)) - 1]
+            # A round radius taking in the k nearest (a metre's grace: "within 40 km"
+            # reads better than "within 50 km" for someone 40.0004 km away).
+            farthest = distance[min(k, len(rows)) - 1] - _GRACE_KM
             wider = float(next(r for r in _NICE_RADII_KM
                                if r >= farthest or r == _NICE_RADII_KM[-1]))
             if wider > searched:
                 _, distance, _ = _beyond_radius(index, query, prof, None, up_to=wider)
             in_person_now = int(np.count_nonzero(pool.in_person & pool.available))
-            within = in_person_now + int(np.count_nonzero(distance <= wider))
+            within = in_person_now + int(np.count_nonzero(distance <= wider + _GRACE_KM))
             top = rows[:k]
             extra = score_rows(index, query, weights, prof, top,
                                _chord(index, top, pool.query_xyz), np.ones(len(top), bool),

@@ -50,7 +50,7 @@ class TextModel:
         # Row-major weights: the terms of each bio and their TF-IDF weights.
         self._indptr = np.zeros(self._n + 1, dtype=np.int64)
         self._indices = np.empty(0, dtype=np.int32)
-        self._data = np.empty(0, dtype=np.float32)
+        self._data = np.empty(0, dtype=np.float64)
         # Per term: the blocks holding it and the term's largest weight in each.
         self._block_indptr = np.zeros(1, dtype=np.int64)
         self._block_ids = np.empty(0, dtype=np.int64)
@@ -69,7 +69,7 @@ class TextModel:
             if self._fitted:
                 return
             vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True,
-                                         dtype=np.float32)
+                                         dtype=np.float64)
             self._analyzer = vectorizer.build_analyzer()
             try:
                 matrix = vectorizer.fit_transform(self._bios)
@@ -82,7 +82,7 @@ class TextModel:
                 self._idf = vectorizer.idf_.astype(np.float64)
                 self._indptr = matrix.indptr.astype(np.int64)
                 self._indices = matrix.indices.astype(np.int32)
-                self._data = matrix.data.astype(np.float32)
+                self._data = matrix.data.astype(np.float64)
                 self._block_maxima()
             self._bios = ()  # the texts are no longer needed
             self._fitted = True

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: The four support roles, in the canonical order used for bit masks and output.
-SUPPORT_ROLES = ("coach_developer", "co_coach", "mentor", "technical_advisor")
+SUPPORT_ROLES = ("co_coach", "coach_developer", "mentor", "technical_advisor")
 
 #: How a coach accepts support.
 MODES = ("in_person", "online", "either")

@@ -1,0 +1,85 @@
+"""Never an empty page without help: fallbacks and the sentence that explains them."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching import Fallbacks
+
+
+@pytest.fixture
+def sparse_jumps(build, make_candidate):
+    """Jumps mentors none of whom is within 10 km; some online; some far."""
+    return build([
+        make_candidate(1, km=14.0, event_groups={"jumps"}, travel_km=30.0),
+        make_candidate(2, km=22.0, event_groups={"jumps"}, travel_km=30.0),
+        make_candidate(3, km=24.0, event_groups={"jumps"}, travel_km=40.0),
+        make_candidate(4, km=18.0, event_groups={"jumps"}, travel_km=5.0),   # does not travel
+        make_candidate(5, km=16.0, event_groups={"jumps"}, capacity_left=0),  # full
+        make_candidate(6, km=300.0, event_groups={"jumps"}, offers_online=True),
+        make_candidate(7, km=250.0, event_groups={"jumps"}, offers_online=True),
+        make_candidate(8, km=2.0, event_groups={"throws"}),
+        make_candidate(9, km=3.0, event_groups={"jumps"}, roles={"co_coach"}),
+    ])
+
+
+def test_nothing_within_radius_offers_nearest_beyond_and_online(sparse_jumps, make_query):
+    query = make_query(radius_km=10.0, event_groups={"jumps"}, require_event_group=True)
+    result = sparse_jumps.rank(query)
+    assert result.ids == ()
+    fb = result.fallbacks
+    assert [m.id for m in fb.beyond_radius] == [1, 2, 3]  # nearest first; 4 and 5 left out
+    assert [round(m.distance_km) for m in fb.beyond_radius] == [14, 22, 24]
+    assert fb.beyond_radius[0].reasons[0] == "14 km away"
+    assert fb.wider_radius_km == 25.0
+    assert fb.within_wider_radius == 3
+    assert {m.id for m in fb.online} == {6, 7}
+    assert all(m.mode == "online" for m in fb.online)
+    assert fb.online_count == 2
+    assert result.explanation == (
+        "No jumps mentors within 10 km; 3 within 25 km; 2 online. Not shown: "
+        "1 in other roles, 1 outside your event groups, 7 beyond 10 km.")
+
+
+def test_few_results_say_how_many_and_where_more_are(sparse_jumps, make_query):
+    query = make_query(radius_km=15.0, event_groups={"jumps"}, require_event_group=True)
+    result = sparse_jumps.rank(query)
+    assert result.ids == (1,)
+    assert result.explanation == "Only 1 jumps mentor within 15 km; 3 within 25 km; 2 online."
+    assert [m.id for m in result.fallbacks.beyond_radius] == [2, 3]
+
+
+def test_enough_results_need_no_fallbacks(build, make_candidate, make_query):
+    index = build([make_candidate(i, km=float(i)) for i in range(1, 5)])
+    result = index.rank(make_query())
+    assert result.fallbacks is None
+    assert result.explanation is None
+
+
+def test_fallback_threshold_and_size_are_options(sparse_jumps, make_query):
+    query = make_query(radius_km=30.0, event_groups={"jumps"}, require_event_group=True)
+    assert sparse_jumps.rank(query).fallbacks is None  # 3 available: enough
+    result = sparse_jumps.rank(query, fallback_below=5, fallback_limit=1)
+    assert result.fallbacks is not None
+    assert len(result.fallbacks.online) == 1
+
+
+def test_only_waitlist_says_so(build, make_candidate, make_query):
+    index = build([make_candidate(1, capacity_left=0), make_candidate(2, capacity_left=0)])
+    result = index.rank(make_query(radius_km=10.0))
+    assert result.ids == (1, 2)
+    assert result.explanation.startswith(
+        "No mentors with places free within 10 km (2 full: waitlist)")
+
+
+def test_online_queries_get_no_radius_fallbacks(sparse_jumps, make_query):
+    result = sparse_jumps.rank(make_query(mode="online", roles={"co_coach"}))
+    assert result.fallbacks == Fallbacks()
+    assert result.explanation.startswith("No co-coaches online.")
+
+
+def test_either_mode_sentence(build, make_candidate, make_query):
+    index = build([make_candidate(1, km=40.0)])
+    result = index.rank(make_query(radius_km=10.0, mode="either", roles=set()))
+    assert result.explanation == (
+        "No supporters within 10 km or online; 1 within 40 km. Not shown: 1 beyond 10 km.")

@@ -1,0 +1,427 @@
+"""Properties that hold for any supporters and any query (hypothesis)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import random
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matching import (
+    AVAILABILITY_FULL_AT,
+    EARTH_RADIUS_KM,
+    LADDER,
+    SUPERVISION_NEARBY_KM,
+    SUPPORT_ROLES,
+    Candidate,
+    Labels,
+    Query,
+    SupportIndex,
+    Weights,
+)
+
+TODAY = date(2025, 6, 1)
+LABELS = Labels(event_groups={"jumps": "Jumps", "sprints": "Sprints"})
+RELATED = {"sprints": {"hurdles"}, "endurance": {"race_walking"}}
+# Modest by default so the suite stays quick; raise it for a deeper search,
+# e.g. MATCHING_EXAMPLES=1000.
+SETTINGS = settings(max_examples=int(os.environ.get("MATCHING_EXAMPLES", "40")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+GROUPS = ["sprints", "hurdles", "jumps", "endurance", "race_walking", "throws"]
+NEEDS = ["periodisation", "technical_model", "strength_power", "mental_prep", "peaking",
+         "safeguarding", "nutrition", "wellbeing", "talent", "club_capacity"]
+WORDS = ["hurdles", "rhythm", "sprint", "drills", "periodisation", "block", "marathon",
+         "strength", "power", "juniors", "masters", "technique", "mental", "race"]
+CLUBS = ["leeds", "otley", "york", None]
+
+coordinate = st.tuples(st.floats(53.3, 54.3), st.floats(-2.3, -0.8))
+
+
+@st.composite
+def candidates(draw, *, min_size=0, max_size=25):
+    n = draw(st.integers(min_size, max_size))
+    ids = draw(st.lists(st.integers(1, 10_000), min_size=n, max_size=n, unique=True))
+    out = []
+    for i in ids:
+        lat, lon = draw(coordinate)
+        out.append(Candidate(
+            id=i, lat=lat, lon=lon,
+            roles=draw(st.frozensets(st.sampled_from(SUPPORT_ROLES), min_size=1)),
+            event_groups=draw(st.frozensets(st.sampled_from(GROUPS), max_size=3)),
+            needs=draw(st.frozensets(st.sampled_from(NEEDS), max_size=5)),
+            level=draw(st.integers(0, 6)),
+            qualification=draw(st.sampled_from(["", "Level 2", "Coach"])),
+            club=draw(st.sampled_from(CLUBS)),
+            travel_km=draw(st.sampled_from([0.0, 5.0, 20.0, 45.0, 120.0])),
+            offers_online=draw(st.booleans()),
+            capacity_left=draw(st.integers(-1, 4)),
+            response_rate=draw(st.none() | st.floats(0, 1)),
+            last_active=draw(st.none() | st.integers(0, 400)),
+            bio=" ".join(draw(st.lists(st.sampled_from(WORDS), max_size=6))),
+        ))
+    return out
+
+
+@st.composite
+def queries(draw):
+    lat, lon = draw(coordinate)
+    return Query(
+        lat=lat, lon=lon,
+        radius_km=draw(st.floats(1.0, 80.0)),
+        roles=draw(st.frozensets(st.sampled_from(SUPPORT_ROLES), max_size=2)),
+        event_groups=draw(st.frozensets(st.sampled_from(GROUPS), max_size=2)),
+        needs=draw(st.dictionaries(st.sampled_from(NEEDS), st.floats(0, 5), max_size=4)),
+        level=draw(st.integers(0, 5)),
+        club=draw(st.sampled_from(CLUBS)),
+        mode=draw(st.sampled_from(["in_person", "online", "either"])),
+        goals_text=" ".join(draw(st.lists(st.sampled_from(WORDS), max_size=4))),
+        limit=draw(st.integers(1, 30)),
+        require_event_group=draw(st.booleans()),
+    )
+
+
+weights = st.builds(
+    Weights,
+    proximity=st.floats(0, 5), event_group=st.floats(0, 5), needs=st.floats(0, 5),
+    ladder=st.floats(0, 5), availability=st.floats(0, 5), responsiveness=st.floats(0, 5),
+    text=st.floats(0, 5), supervision=st.floats(0, 5),
+    proximity_half_km=st.floats(0.5, 50), online_proximity=st.floats(0, 1),
+    related_group=st.floats(0, 1),
+)
+
+
+def build(cands):
+    return SupportIndex.build(cands, labels=LABELS, related_groups=RELATED, today=TODAY)
+
+
+def everything(index, query, w=None):
+    """Rank with a limit large enough to return every passing supporter."""
+    return index.rank(query, w or Weights(), limit=max(len(index), 1))
+
+
+@SETTINGS
+@given(candidates(), queries(), weights)
+def test_every_result_obeys_every_hard_rule(cands, query, w):
+    assume(not near_boundary(cands, query))
+    result = everything(build(cands), query, w)
+    by_id = {c.id: c for c in cands}
+    wanted = query.roles or frozenset(SUPPORT_ROLES)
+    seen_waitlist = False
+    for m in result:
+        c = by_id[m.id]
+        assert m.roles and set(m.roles) <= wanted & c.roles
+        for role in m.roles:
+            low, high, _ = LADDER[role]
+            assert low <= c.level - query.level <= high
+        d = distance_km(query.lat, query.lon, c.lat, c.lon)
+        assert m.distance_km == pytest.approx(d, rel=1e-9, abs=1e-9)
+        if m.mode == "in_person":
+            assert query.mode != "online" and d <= query.radius_km and d <= c.travel_km
+        else:
+            assert query.mode != "in_person" and c.offers_online
+        assert m.available == (c.capacity_left > 0) != m.waitlist
+        assert not (seen_waitlist and m.available), "an available match after the waitlist"
+        seen_waitlist |= m.waitlist
+        if query.require_event_group and query.event_groups:
+            related = set().union(*(RELATED.get(g, ()) for g in query.event_groups)) | {
+                k for k, v in RELATED.items() if v & query.event_groups}
+            assert c.event_groups & (query.event_groups | related)
+    d = result.diagnostics
+    assert d.considered == len(cands) == sum(d.removed.values()) + d.passed
+    assert d.passed == len(result) and d.available + d.waitlist == d.passed
+
+
+@SETTINGS
+@given(candidates(), queries(), weights)
+def test_ranking_equals_a_plain_python_reference(cands, query, w):
+    assume(not near_boundary(cands, query))
+    got = list(build(cands).rank(query, w, fallback_below=0))
+    expected = reference_rank(cands, query, w, related=RELATED, today=TODAY)
+    top = expected[:query.limit]
+    assert len(got) == len(top)
+    by_id = {e.id: e for e in expected}
+    for m in got:
+        e = by_id[m.id]
+        assert m.score == pytest.approx(e.score, rel=1e-9, abs=1e-9)
+        assert (m.available, m.mode == "in_person", m.roles) == (
+            e.available, e.in_person, e.roles)
+    # The same supporters, in the same order, except where scores tie to the
+    # last digits (then either order is right).
+    for a, b in zip(got, top, strict=True):
+        assert a.id == b.id or math.isclose(by_id[a.id].score, b.score, rel_tol=1e-9,
+                                            abs_tol=1e-9)
+
+
+@SETTINGS
+@given(candidates(min_size=1), queries(), st.data())
+def test_moving_a_supporter_closer_never_lowers_their_score(cands, query, data):
+    target = data.draw(st.sampled_from(cands))
+    share = data.draw(st.floats(0.05, 1.0))
+    closer = dataclasses.replace(
+        target, lat=target.lat + (query.lat - target.lat) * share,
+        lon=target.lon + (query.lon - target.lon) * share)
+    before_km = distance_km(query.lat, query.lon, target.lat, target.lon)
+    after_km = distance_km(query.lat, query.lon, closer.lat, closer.lon)
+    assume(after_km < before_km)
+    assume(not near_boundary(cands + [closer], query))
+    before = _score(build(cands), query, target.id)
+    after = _score(build([closer if c.id == target.id else c for c in cands]), query, target.id)
+    if before is not None:
+        assert after is not None
+        assert after >= before - 1e-12
+
+
+@SETTINGS
+@given(candidates(min_size=1), queries(), st.data())
+def test_adding_a_need_they_cover_never_lowers_their_score(cands, query, data):
+    target = data.draw(st.sampled_from(cands))
+    missing = sorted(set(query.needs) - target.needs)
+    assume(missing)
+    need = data.draw(st.sampled_from(missing))
+    assume(not near_boundary(cands, query))
+    more = dataclasses.replace(target, needs=target.needs | {need})
+    before = _score(build(cands), query, target.id)
+    after = _score(build([more if c.id == target.id else c for c in cands]), query, target.id)
+    if before is not None:
+        assert after is not None
+        assert after >= before
+
+
+@SETTINGS
+@given(candidates(), queries(), weights, st.randoms(use_true_random=False))
+def test_same_input_same_output_whatever_the_order(cands, query, w, rnd):
+    index = build(cands)
+    first = index.rank(query, w)
+    assert index.rank(query, w) == first
+    shuffled = list(cands)
+    rnd.shuffle(shuffled)
+    assert build(shuffled).rank(query, w) == first
+
+
+@SETTINGS
+@given(candidates(min_size=1), queries(), weights)
+def test_one_element_index_ranks_like_the_large_index_filtered(cands, query, w):
+    # Text similarity weighs terms by how rare they are in the whole index
+    # (IDF), so it is left out here: it depends on the other supporters by design.
+    w = dataclasses.replace(w, text=0.0)
+    full = {m.id: m for m in everything(build(cands), query, w)}
+    for c in cands:
+        alone = everything(build([c]), query, w).matches
+        if c.id in full:
+            assert alone == (full[c.id],)
+        else:
+            assert alone == ()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
+    """Online supporters skipped by their block bound could never have made the top k."""
+    from matching import _scoring
+
+    rng = random.Random(seed)
+    cands = []
+    for i in range(1, 3001):
+        cands.append(Candidate(
+            i, rng.uniform(50.5, 55.5), rng.uniform(-4.5, 0.5),
+            roles=frozenset(rng.sample(SUPPORT_ROLES, rng.randint(1, 2))),
+            event_groups=frozenset(rng.sample(GROUPS, rng.randint(0, 2))),
+            needs=frozenset(rng.sample(NEEDS, rng.randint(0, 4))),
+            level=rng.randint(0, 6), club=rng.choice(CLUBS), travel_km=rng.choice([5, 30, 80]),
+            offers_online=rng.random() < 0.6, capacity_left=rng.randint(-1, 3),
+            response_rate=rng.random(), last_active=rng.randint(0, 90),
+            bio=" ".join(rng.choices(WORDS, k=rng.randint(0, 8)))))
+    index = build(cands)
+    # Force the block search with small steps, so bounds and thresholds are used.
+    monkeypatch.setattr(_scoring, "_SCORE_ALL_ROWS", 0)
+    monkeypatch.setattr(_scoring, "_CHUNK_BLOCKS", 3)
+    for _ in range(25):
+        query = Query(
+            rng.uniform(51, 55), rng.uniform(-4, 0), radius_km=rng.choice([10.0, 40.0]),
+            roles=frozenset(rng.sample(SUPPORT_ROLES, rng.randint(0, 2))),
+            event_groups=frozenset(rng.sample(GROUPS, rng.randint(0, 2))),
+            needs={k: float(rng.randint(1, 3)) for k in rng.sample(NEEDS, rng.randint(0, 4))},
+            level=rng.randint(0, 4), club=rng.choice(CLUBS),
+            mode=rng.choice(["online", "either"]),
+            goals_text=" ".join(rng.choices(WORDS, k=rng.randint(0, 5))),
+            limit=rng.choice([1, 5, 20]))
+        top = index.rank(query)
+        every = everything(index, query)
+        assert top.matches == every.matches[:query.limit]
+        assert top.diagnostics == every.diagnostics
+
+
+def _score(index, query, candidate_id):
+    for m in everything(index, query):
+        if m.id == candidate_id:
+            return m.score
+    return None
+
+
+def test_reference_agrees_on_a_fixed_example():
+    """The reference itself, on a hand-checked case: the properties compare to truth."""
+    c = Candidate(1, 53.8, -1.5, roles={"mentor"}, level=3, needs={"peaking"}, capacity_left=3,
+                  response_rate=1.0, last_active=0, travel_km=50)
+    q = Query(53.8, -1.5, radius_km=10, roles={"mentor"}, level=1, needs={"peaking": 1.0})
+    (e,) = reference_rank([c], q, Weights(), related={}, today=TODAY)
+    # proximity 3*1 + needs 3*1 + ladder 1.5*1 + availability 1*1 + responsiveness 1*1
+    assert e.score == pytest.approx(9.5)
+    assert float(np.round(e.distance_km, 9)) == 0.0
+
+
+# --------------------------------------------------------------------------- reference
+# A slow, plain-Python ranking written straight from the rules, to check the
+# index: every rule and part is computed candidate by candidate with ``math``,
+# sharing no code with the vectorised implementation but its published constants.
+
+# A candidate this close (km) to a radius or travel limit could fall either side
+# through rounding; examples containing one are skipped.
+BOUNDARY_KM = 1e-6
+
+
+@dataclass
+class Expected:
+    id: int
+    score: float
+    distance_km: float
+    available: bool
+    in_person: bool
+    roles: tuple[str, ...]
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def near_boundary(candidates: list[Candidate], query: Query) -> bool:
+    """Whether any candidate sits within rounding distance of a radius limit."""
+    for c in candidates:
+        d = distance_km(query.lat, query.lon, c.lat, c.lon)
+        if abs(d - query.radius_km) < BOUNDARY_KM or abs(d - c.travel_km) < BOUNDARY_KM:
+            return True
+        if abs(d - SUPERVISION_NEARBY_KM) < BOUNDARY_KM:
+            return True
+    return False
+
+
+def passing_roles(c: Candidate, q: Query) -> tuple[str, ...]:
+    wanted = q.roles or frozenset(LADDER)
+    out = []
+    for role in sorted(c.roles & wanted):
+        low, high, _ = LADDER[role]
+        if low <= c.level - q.level <= high:
+            out.append(role)
+    return tuple(out)
+
+
+def group_fit(c: Candidate, q: Query, related: dict, w: Weights) -> float:
+    if not q.event_groups:
+        return 0.0
+    total = 0.0
+    for g in sorted(q.event_groups):
+        if g in c.event_groups:
+            total += 1.0
+        elif c.event_groups & related.get(g, frozenset()):
+            total += w.related_group
+    return total / len(q.event_groups)
+
+
+def ladder_fit(c: Candidate, q: Query, roles: tuple[str, ...]) -> float:
+    best = 0.0
+    for role in roles:
+        _, _, (pl, ph) = LADDER[role]
+        gap = c.level - q.level
+        best = max(best, 0.5 ** (max(pl - gap, 0) + max(gap - ph, 0)))
+    return best
+
+
+def days_since(c: Candidate, today: date) -> float | None:
+    last = c.last_active
+    if last is None:
+        return None
+    if isinstance(last, datetime):
+        last = last.date()
+    if isinstance(last, date):
+        return max((today - last).days, 0)
+    return float(last)
+
+
+def reference_rank(candidates: list[Candidate], q: Query, w: Weights, *, related: dict,
+         today: date) -> list[Expected]:
+    """Return every passing candidate, ranked: available by score, then waitlist."""
+    related = {k: frozenset(v) for k, v in related.items()}
+    symmetric: dict[str, set[str]] = {}
+    for k, vs in related.items():
+        for v in vs:
+            if v != k:
+                symmetric.setdefault(k, set()).add(v)
+                symmetric.setdefault(v, set()).add(k)
+    related = {k: frozenset(v) for k, v in symmetric.items()}
+
+    text = {}
+    if q.goals_text.strip() and w.text:
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        try:
+            bios = vectorizer.fit_transform([c.bio for c in candidates])
+        except ValueError:
+            bios = None
+        if bios is not None:
+            goal = vectorizer.transform([q.goals_text])
+            sims = (bios @ goal.T).toarray().ravel()
+            text = {c.id: min(1.0, float(s)) for c, s in zip(candidates, sims, strict=True)}
+
+    out = []
+    for c in candidates:
+        roles = passing_roles(c, q)
+        if not roles:
+            continue
+        fit = group_fit(c, q, related, w)
+        if q.require_event_group and q.event_groups and fit == 0:
+            continue
+        if q.mode == "online" and not c.offers_online:
+            continue
+        d = distance_km(q.lat, q.lon, c.lat, c.lon)
+        in_person = q.mode != "online" and d <= q.radius_km and d <= c.travel_km
+        if not in_person and not (q.mode != "in_person" and c.offers_online):
+            continue
+
+        real = w.proximity_half_km / (w.proximity_half_km + d)
+        if q.mode == "online" or not in_person:
+            proximity = w.online_proximity
+        elif c.offers_online and q.mode == "either":
+            proximity = max(real, w.online_proximity)
+        else:
+            proximity = real
+        total = math.fsum(q.needs.values())
+        covered = sum(p for k, p in q.needs.items() if k in c.needs)
+        needs = covered / total if total else 0.0
+        availability = (min(c.capacity_left, AVAILABILITY_FULL_AT) / AVAILABILITY_FULL_AT
+                        if c.capacity_left > 0 else 0.0)
+        rate = 0.5 if c.response_rate is None else c.response_rate
+        days = days_since(c, today)
+        recency = 0.5 if days is None else 0.5 ** (days / w.recency_half_life_days)
+        responsiveness = 0.5 * rate + 0.5 * recency
+        supervision = 0.0
+        if q.level == 0 and c.level > q.level:
+            if q.club is not None and c.club == q.club:
+                supervision = 1.0
+            elif in_person and d <= SUPERVISION_NEARBY_KM:
+                supervision = 0.5
+        score = (w.proximity * proximity + w.event_group * fit + w.needs * needs
+                 + w.ladder * ladder_fit(c, q, roles) + w.availability * availability
+                 + w.responsiveness * responsiveness + w.text * text.get(c.id, 0.0)
+                 + w.supervision * supervision)
+        out.append(Expected(c.id, score, d, c.capacity_left > 0, in_person, roles))
+    out.sort(key=lambda e: (not e.available, -round(e.score, 9), round(e.distance_km, 6), e.id))
+    return out
