@@ -1,6 +1,9 @@
 """The domain model; importing this package registers every table."""
 
+from app.models.allocation import AllocationPlacement, AllocationRun
+from app.models.caseload import CaseloadReminder
 from app.models.outbox import OutboxMessage
+from app.models.plan_history import PlanChange, PlanVersion
 from app.models.plans import (
     DevelopmentPlan,
     PlanGoal,
@@ -9,6 +12,7 @@ from app.models.plans import (
     ReflectiveLogEntry,
 )
 from app.models.profiles import CoachProfile, SupporterProfile
+from app.models.reflective_log import GoalProgress, LogComment
 from app.models.request_messages import RequestMessage
 from app.models.requests import Engagement, SupportRequest
 from app.models.system import (
@@ -28,18 +32,25 @@ from app.models.taxonomy import (
 from app.models.users import User, UserRole
 
 __all__ = [
+    "AllocationPlacement",
+    "AllocationRun",
     "AuditEvent",
+    "CaseloadReminder",
     "CoachProfile",
     "DataVersion",
     "DevelopmentPlan",
     "Engagement",
     "EventGroup",
     "GeocodeCacheEntry",
+    "GoalProgress",
+    "LogComment",
     "Need",
     "OutboxMessage",
+    "PlanChange",
     "PlanGoal",
     "PlanNeed",
     "PlanReview",
+    "PlanVersion",
     "Qualification",
     "QualificationFramework",
     "RankingWeights",

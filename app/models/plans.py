@@ -38,6 +38,9 @@ class DevelopmentPlan(db.Model):
     status: Mapped[str] = mapped_column(choice(*PLAN_STATUSES, name="plan_status"),
                                         default="draft")
     outcome: Mapped[str | None] = mapped_column(Text)
+    # The programme or cohort the coach is on ("Advanced Coach pilot"), set by admins;
+    # cohort allocation picks coaches by it.
+    programme: Mapped[str | None] = mapped_column(String(80), index=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
