@@ -295,9 +295,12 @@ def _pair_match(index: SupportIndex, weights: Weights, option: _Options, row: in
     xyz = _query_xyz(query)
     rows = np.array([row], dtype=np.int64)
     chord = _chord(index, rows, xyz)
-    radius = min(query.radius_km, index._candidates[row].travel_km)
-    in_person = chord <= chord_from_km(radius)
-    mode = "online" if query.mode == "online" else "either"
+    supporter = index._candidates[row]
+    inside = bool(chord[0] <= chord_from_km(min(query.radius_km, supporter.travel_km)))
+    can_be_online = supporter.offers_online and query.mode != "in_person"
+    # In person unless it can only work online: then distance counts as it is.
+    in_person = np.array([inside or not can_be_online])
+    mode = "online" if query.mode == "online" and can_be_online else "either"
     pool = score_rows(index, query, weights, option.prof, rows, chord, in_person,
                       option.pool.text_query, xyz=xyz, mode=mode)
     return build_matches(index, weights, option.prof, pool, np.arange(1), writer)[0]
