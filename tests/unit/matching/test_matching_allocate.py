@@ -17,6 +17,7 @@ from matching import (
     InvalidLock,
     Query,
     SupportIndex,
+    Weights,
     allocate,
     greedy,
 )
@@ -155,6 +156,22 @@ def test_optimal_beats_greedy_when_the_best_pair_blocks_another_coach():
     assert set(best.pairs) == {(1, 11), (2, 10)}
     assert best.unassigned == ()
     assert (best.method, base.method) == ("optimal", "greedy")
+
+
+def test_coverage_objective_places_everyone_the_score_objective_may_not():
+    # Proximity dominates: coach 1 sits on developer 10 (score 10); coach 1 with
+    # 11 and coach 2 with 10 are far pairs (2.5 each). The best total leaves
+    # coach 2 out; coverage places both.
+    w = Weights(proximity=10.0, event_group=0, needs=0, ladder=0, availability=0,
+                responsiveness=0, text=0, supervision=0, proximity_half_km=10.0)
+    supporters = [developer(10, 0.0, capacity_left=1), developer(11, 30.0, capacity_left=1)]
+    cohort = [coach(1, 0.0, radius_km=35.0), coach(2, -30.0, radius_km=35.0)]
+    by_score = allocate(cohort, supporters, w, objective="score")
+    assert by_score.pairs == ((1, 10),)
+    assert by_score.total_score == pytest.approx(10.0)
+    by_coverage = allocate(cohort, supporters, w)
+    assert set(by_coverage.pairs) == {(1, 11), (2, 10)}
+    assert by_coverage.total_score == pytest.approx(5.0)
 
 
 def test_a_cohort_of_twenty_to_developers_taking_two_each():

@@ -207,3 +207,15 @@ def test_candidate_lookup_and_ids(build, make_candidate):
         index.candidate(2)
     with pytest.raises(ValueError):
         index.ids[0] = 5
+
+
+def test_online_capable_supporter_never_scores_less_for_being_near(build, make_candidate,
+                                                                  make_query):
+    # At 20 km proximity alone would be 1/3, below the neutral 0.5 of an online
+    # match; the supporter keeps 0.5, as they would at 30 km (online only).
+    w = only("proximity", proximity_half_km=10.0, online_proximity=0.5)
+    index = build([make_candidate(1, km=20.0, offers_online=True),
+                   make_candidate(2, km=30.0, offers_online=True)])
+    near, far = index.rank(make_query(mode="either", radius_km=25.0), w).matches
+    assert (near.id, near.mode, far.id, far.mode) == (1, "in_person", 2, "online")
+    assert near.score == pytest.approx(0.5) == far.score
