@@ -242,6 +242,7 @@ class SupportIndex:
         block_of_row[online_rows] = np.repeat(np.arange(len(starts)), self._block_size)
         self._text = TextModel(tuple(bios), block_of_row)
         self._positions: dict[int, int] | None = None
+        self._profile_cache: dict = {}
         self._static_cache: dict[Weights, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
         self.labels = labels

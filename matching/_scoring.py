@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._errors import InvalidInput
 from ._geo import EARTH_RADIUS_KM, chord_from_km, km_from_chord, unit_vectors
 from ._reasons import ReasonWriter, explain
 from ._results import RULES, Diagnostics, Fallbacks, Match, RankResult
@@ -50,6 +51,7 @@ _RADIUS_SLACK = 1e-9
 # online rows are simply all scored.
 _CHUNK_BLOCKS = 256
 _SCORE_ALL_ROWS = 6000
+_PROFILE_CACHE_SIZE = 512
 # Needs coverage uses lookup tables for up to this many query needs.
 _MAX_LOOKUP_NEEDS = 12
 _BYTE_VALUES = np.arange(256)
@@ -154,8 +156,10 @@ def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | No
     if not isinstance(weights, Weights):
         raise TypeError("weights must be a Weights")
     k = query.limit if limit is None else limit
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError("limit must be a whole number of at least 1")
+    for name, value, lowest in (("limit", k, 1), ("fallback_below", fallback_below, 0),
+                                ("fallback_limit", fallback_limit, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            raise InvalidInput(name, f"must be a whole number of at least {lowest}")
 
     prof = profiles(index, query, weights)
     text_query = text_vector(index, query, weights)
@@ -183,7 +187,24 @@ def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | No
 
 
 def profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
-    """Evaluate the location-independent rules and parts for the query."""
+    """Evaluate the location-independent rules and parts for the query.
+
+    Many coaches ask alike (same roles, level, event groups, mode), so the
+    result is cached on the index by exactly what it depends on.
+    """
+    key = (query.roles, query.level, query.event_groups, query.require_event_group,
+           query.mode, tuple(query.needs.items()), weights.event_group, weights.ladder,
+           weights.related_group)
+    cached = index._profile_cache.get(key)
+    if cached is None:
+        cached = _profiles(index, query, weights)
+        if len(index._profile_cache) >= _PROFILE_CACHE_SIZE:
+            index._profile_cache.clear()  # simple and bounded; refills with what is asked
+        index._profile_cache[key] = cached
+    return cached
+
+
+def _profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
     wanted = role_mask(query.roles) or ALL_ROLES
 
     # Per distinct (roles, level): role rule, ladder rule and fit, matched roles.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching import RULES
+from matching import RULES, InvalidInput
 
 
 def test_wanted_roles_only_and_empty_means_any(build, make_candidate, make_query):
@@ -167,5 +167,10 @@ def test_limit_and_query_limit(build, make_candidate, make_query):
     index = build([make_candidate(i, km=float(i)) for i in range(1, 8)])
     assert index.rank(make_query(limit=3)).ids == (1, 2, 3)
     assert index.rank(make_query(limit=3), limit=5).ids == (1, 2, 3, 4, 5)
-    with pytest.raises(ValueError):
-        index.rank(make_query(), limit=0)
+    for options, field in (({"limit": 0}, "limit"), ({"fallback_below": -1}, "fallback_below"),
+                           ({"fallback_limit": 1.5}, "fallback_limit")):
+        with pytest.raises(InvalidInput) as caught:
+            index.rank(make_query(), **options)
+        assert caught.value.field == field
+    with pytest.raises(TypeError):
+        index.rank({"lat": 53.8, "lon": -1.5})
