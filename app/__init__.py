@@ -70,10 +70,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import auth, widget
     from app.api import register_api
+    from app.caseload import bp as caseload_bp
     from app.web import bp as web_bp
 
     app.register_blueprint(web_bp)
     auth.register(app)
+    app.register_blueprint(caseload_bp)
     register_api(app)
     widget.register(app)
 

@@ -61,6 +61,19 @@ def remind_expiring_checks_command(today):
     click.echo(f"Expiry reminders queued: {count}.")
 
 
+@click.command("send-caseload-reminders")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Remind as if it were this date.")
+@with_appcontext
+def send_caseload_reminders_command(today):
+    """Email reminders of overdue reflective logs (coaches) and reviews (supporters)."""
+    from app.services.reminders_caseload import send_caseload_reminders
+
+    report = send_caseload_reminders(db.session, today=today.date() if today else date.today())
+    db.session.commit()
+    click.echo(f"Caseload reminders queued: {report}.")
+
+
 @click.command("grant-role")
 @click.argument("email")
 @click.argument("role")
@@ -79,5 +92,6 @@ def grant_role_command(email, role):
 
 def register(app: Flask) -> None:
     for command in (send_email_command, expire_requests_command,
-                    remind_expiring_checks_command, grant_role_command):
+                    remind_expiring_checks_command, send_caseload_reminders_command,
+                    grant_role_command):
         app.cli.add_command(command)

@@ -117,6 +117,10 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "EXPIRY_WARNING_DAYS": tuple(sorted(
             (int(d) for d in env.get("EXPIRY_WARNING_DAYS", "30,7").split(",") if d.strip()),
             reverse=True)),
+        # Caseloads: a reflective log is overdue after this many weeks without an entry;
+        # an overdue log or review is reminded at most once in this many days.
+        "LOG_OVERDUE_WEEKS": int(env.get("LOG_OVERDUE_WEEKS", 3)),
+        "CASELOAD_REMINDER_EVERY_DAYS": int(env.get("CASELOAD_REMINDER_EVERY_DAYS", 7)),
         # Email, through an outbox table; an empty MAIL_SERVER keeps messages queued.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", 587)),

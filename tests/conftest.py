@@ -352,3 +352,56 @@ def make_widget_key(session):
         return widget_key
 
     return make
+
+
+# --- Development plans and engagements (caseloads) --------------------------------------
+
+
+@pytest.fixture
+def make_plan(session):
+    """Return a function creating a committed plan: ``make_plan(coach, goals=["..."])``.
+
+    ``needs`` maps need keys to priorities; ``goals`` are titles or dicts of goal fields.
+    """
+    from sqlalchemy import select
+
+    from app.models import DevelopmentPlan, Need, PlanGoal, PlanNeed, PlanReview
+
+    def make(coach, *, title="Advanced Coach plan", starts_on=None, ends_on=None, needs=None,
+             goals=(), review_dates=(), status="active", programme=None):
+        plan = DevelopmentPlan(coach_id=coach.id, title=title, starts_on=starts_on,
+                               ends_on=ends_on, status=status, programme=programme)
+        for key, priority in (needs or {}).items():
+            need = session.scalar(select(Need).where(Need.key == key))
+            plan.needs.append(PlanNeed(need=need, priority=priority))
+        for goal in goals:
+            fields = {"title": goal} if isinstance(goal, str) else dict(goal)
+            plan.goals.append(PlanGoal(**fields))
+        plan.reviews = [PlanReview(due_on=d) for d in review_dates]
+        session.add(plan)
+        session.commit()
+        return plan
+
+    return make
+
+
+@pytest.fixture
+def make_engagement(session):
+    """Return a function creating a committed engagement between a coach and a supporter."""
+    from sqlalchemy import select
+
+    from app.models import Engagement, SupportRole
+
+    def make(coach, supporter_profile, *, role="mentor", plan=None, started_on=None,
+             status="active", ended_on=None, outcome=None):
+        engagement = Engagement(
+            coach_id=coach.id, supporter_id=supporter_profile.id,
+            role_id=session.scalar(select(SupportRole.id).where(SupportRole.key == role)),
+            plan_id=plan.id if plan else None, status=status,
+            started_on=started_on or date.today() - timedelta(days=30),
+            ended_on=ended_on, outcome=outcome)
+        session.add(engagement)
+        session.commit()
+        return engagement
+
+    return make

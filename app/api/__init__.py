@@ -8,6 +8,9 @@ from flask import Flask
 def register_api(app: Flask) -> None:
     """Register every API blueprint on the shared flask-smorest Api."""
     from app.api.accounts import blp as accounts_blp
+    from app.api.allocation import blp as allocation_blp
+    from app.api.caseload import blp as caseload_blp
+    from app.api.plans import blp as plans_blp
     from app.api.profiles import blp as profiles_blp
     from app.api.requests import blp as requests_blp
     from app.api.search import blp as search_blp
@@ -21,3 +24,6 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(profiles_blp, url_prefix="/api/v1")
     api.register_blueprint(requests_blp, url_prefix="/api/v1")
+    api.register_blueprint(plans_blp, url_prefix="/api/v1")
+    api.register_blueprint(caseload_blp, url_prefix="/api/v1")
+    api.register_blueprint(allocation_blp, url_prefix="/api/v1")

@@ -366,7 +366,10 @@ def save_coach_profile(session: Session, user: User, data: dict, *,
             profile.latitude = profile.longitude = None
             profile.postcode = profile.outward_code = profile.place_label = None
     if "needs" in data or "goals" in data:
+        from app.services import plans
+
         plan = current_plan(session, user)
+        before = plans.content_of(plan) if plan is not None else None
         if plan is None:
             plan = DevelopmentPlan(coach_id=user.id, status="active")
             session.add(plan)
@@ -374,6 +377,8 @@ def save_coach_profile(session: Session, user: User, data: dict, *,
             _set_needs(session, plan, data["needs"])
         if "goals" in data:
             _set_goals(plan, data["goals"])
+        # Versions the change, or refuses it while a supporter shares the plan.
+        plans.after_profile_edit(session, user, plan, before, now=now)
     session.flush()
     return profile
 
