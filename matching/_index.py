@@ -81,7 +81,7 @@ class SupportIndex:
             The day recency is measured from (default: today).
         fit_text : bool, default False
             Fit the TF-IDF model now instead of on the first query with goals
-            text (it takes about 1.5 s per 100,000 bios).
+            text (it takes about 1 s per 100,000 bios).
 
         Returns
         -------
@@ -194,12 +194,6 @@ class SupportIndex:
                                 [:len(block_key)])
         keys = block_key[starts]
         self._online_rows = online_rows
-        # Online supporters by club, for assistant coaches' same-club supervisors.
-        by_club = np.flatnonzero(online)
-        by_club = by_club[np.argsort(club_code[by_club], kind="stable")]
-        club_bounds = np.searchsorted(club_code[by_club], np.arange(len(club_codes) + 1))
-        self._online_by_club = by_club
-        self._online_club_bounds = club_bounds
         self._block_start = starts
         self._block_size = np.diff(np.concatenate([starts, [len(online_rows)]]))
         self._block_rl = (keys // 2 // n_groups).astype(np.int32)
@@ -207,6 +201,12 @@ class SupportIndex:
         self._block_available = (keys % 2).astype(bool)
         self._block_needs = (np.bitwise_or.reduceat(needs_bits[:, online_rows], starts, axis=1)
                              if len(starts) else np.zeros((len(needs_bits), 0), np.uint8))
+        # Online supporters by club, for assistant coaches' same-club supervisors.
+        by_club = np.flatnonzero(online)
+        by_club = by_club[np.argsort(club_code[by_club], kind="stable")]
+        self._online_by_club = by_club
+        self._online_club_bounds = np.searchsorted(club_code[by_club],
+                                                   np.arange(len(club_codes) + 1))
 
         self._rl_role = (rl_keys % 16).astype(np.uint8)
         self._rl_level = levels[rl_keys // 16] if n else np.empty(0, np.int64)
@@ -226,7 +226,6 @@ class SupportIndex:
         self._n = n
         self._candidates = cands
         self._ids = ids
-        self._lat, self._lon = lat, lon
         self._x, self._y, self._z = x, y, z
         self._travel_chord = chord_from_km(travel)
         self._max_travel_km = float(travel.max()) if n else 0.0

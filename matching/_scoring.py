@@ -4,17 +4,21 @@ A query runs in three steps:
 
 1. Profiles. The location-independent rules (role, event group, online only,
    ladder) and score parts (event-group fit, ladder fit) depend only on a
-   supporter's roles and level, event groups, and whether they offer online.
-   They are evaluated once per distinct value, then per distinct profile, and
-   each row looks its profile up.
+   supporter's roles and level, and event groups. They are evaluated once per
+   distinct value (a few dozen, a few hundred), and rows look theirs up; what
+   each rule removed is counted over precomputed joint counts.
 2. Rows. In person: a BallTree radius query finds the supporters inside the
    search radius, and the mutual radius is checked on that subset with chord
-   arithmetic. Online: the online supporters holding a wanted role come from
-   precomputed arrays. Only these rows are scored.
+   arithmetic. Online: online supporters are stored in blocks sharing roles,
+   level, event groups and availability; blocks are scored best bound first
+   and a block whose bound cannot reach the k-th score found is skipped.
 3. Top k. ``np.partition`` finds the k-th best score; only rows at or above it
    are sorted (score desc, distance asc, id asc), and only the returned rows
    get reasons. Text similarity, the one costly part, is computed only for rows
    that could still reach the top k with it (it adds at most its weight).
+
+Every score is computed row by row with the same operations in the same
+order, whichever path a row takes, so pruning never changes a result.
 """
 
 from __future__ import annotations
