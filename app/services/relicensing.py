@@ -94,6 +94,10 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def as_csv(view: dict) -> str:
     """Return the record as CSV: one row per engagement, log entry and goal, then totals."""
     out = io.StringIO()
@@ -109,8 +113,9 @@ def as_csv(view: dict) -> str:
         writer.writerow([_cell(v) for v in ("goal achieved", g["achieved_on"], "", "", "", "",
                                             g["title"], g["plan"])])
     totals = view["totals"]
-    writer.writerow([_cell(v) for v in (
-        "total", view["generated_on"], "", "", "", totals["minutes"], "",
-        f"{totals['entries']} log entries, {totals['engagements']} engagements, "
-        f"{totals['goals_achieved']} goals achieved")])
+    summary = ", ".join(_count(totals[k], one, many) for k, one, many in (
+        ("entries", "log entry", "log entries"), ("engagements", "engagement", "engagements"),
+        ("goals_achieved", "goal achieved", "goals achieved")))
+    writer.writerow([_cell(v) for v in ("total", view["generated_on"], "", "", "",
+                                        totals["minutes"], "", summary)])
     return out.getvalue()
