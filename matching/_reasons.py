@@ -181,6 +181,8 @@ def _needs_text(covered: list[str], total: int) -> str:
 
 def _ladder_text(candidate: Candidate, query: Query) -> str:
     label = candidate.qualification or f"Rank {candidate.level}"
+    if query.level is None:
+        return label
     gap = candidate.level - query.level
     if gap == 0:
         return f"{label}, same level as you"

@@ -48,6 +48,9 @@ __all__ = ["SUPERVISION_NEARBY_KM", "Pool", "Profiles", "evaluate", "profiles", 
 #: An assistant coach's supervisor counts as nearby within this distance.
 SUPERVISION_NEARBY_KM = 10.0
 
+#: Ladder fit given to every supporter when the coach's level is unknown.
+UNKNOWN_LEVEL_FIT = 0.5
+
 # BallTree decides membership with its own float arithmetic; ask it for a hair
 # more than the radius and let the chord test decide exactly.
 _RADIUS_SLACK = 1e-9
@@ -214,7 +217,9 @@ def _profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
     # Per distinct (roles, level): role rule, ladder rule and fit, matched roles.
     rl_role = index._rl_role
     role_ok = (rl_role & wanted) != 0
-    gap = index._rl_level - query.level
+    # An unknown coach level: every rung allowed, a neutral fit for all.
+    unknown = query.level is None
+    gap = index._rl_level - (0 if unknown else query.level)
     ladder_ok = np.zeros(len(rl_role), bool)
     lad_fit = np.zeros(len(rl_role))
     matched = np.zeros(len(rl_role), np.uint8)
@@ -223,6 +228,8 @@ def _profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
         if not wanted & bit:
             continue
         allowed, fit = ladder_fit(role, gap)
+        if unknown:
+            allowed, fit = np.ones_like(allowed), np.full_like(fit, UNKNOWN_LEVEL_FIT)
         ok = allowed & ((rl_role & bit) != 0)
         ladder_ok |= ok
         matched |= np.where(ok, bit, 0).astype(np.uint8)

@@ -150,8 +150,9 @@ class Query:
         The coach's event groups.
     needs : Mapping of str to float
         Development-plan needs and their priority weights (>= 0).
-    level : int
-        The coach's rank on the common scale (0 is assistant level).
+    level : int or None
+        The coach's rank on the common scale (0 is assistant level), or None
+        when unknown: then no ladder rule applies and ladder fit is neutral.
     club : str or None
         The coach's club key.
     mode : {"in_person", "online", "either"}
@@ -177,7 +178,7 @@ class Query:
     roles: frozenset[str] = frozenset()
     event_groups: frozenset[str] = frozenset()
     needs: Mapping[str, float] = field(default_factory=dict)
-    level: int = 0
+    level: int | None = 0
     club: str | None = None
     mode: str = "in_person"
     goals_text: str = ""
@@ -197,10 +198,11 @@ class Query:
         _set(self, "roles", _roles(self.roles, fail, allow_empty=True))
         _set(self, "event_groups", _keys(self.event_groups, "event_groups", fail))
         _set(self, "needs", _needs(self.needs, fail))
-        level = _whole(self.level, "level", fail)
-        if level < 0:
-            raise fail("level", "must be 0 or more")
-        _set(self, "level", level)
+        if self.level is not None:  # None: the coach did not say; no ladder rule applies
+            level = _whole(self.level, "level", fail)
+            if level < 0:
+                raise fail("level", "must be 0 or more")
+            _set(self, "level", level)
         _set(self, "club", _club(self.club, fail))
         if self.mode not in MODES:
             raise fail("mode", f"must be one of {', '.join(MODES)}")

@@ -121,7 +121,7 @@ def build_query(snapshot: Snapshot, args: dict, origin: Origin) -> matching.Quer
         lat=origin.lat, lon=origin.lon, radius_km=args["radius_km"],
         roles=frozenset(args.get("roles", [])),
         event_groups=frozenset(args.get("event_groups", [])),
-        needs=priorities, level=level if level is not None else 0,
+        needs=priorities, level=level,
         club=club_key(args.get("club")), mode=args["mode"],
         goals_text=args.get("goals", ""), limit=min(args["page"] * args["limit"], MAX_RESULTS),
     )

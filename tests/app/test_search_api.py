@@ -259,3 +259,18 @@ def test_openapi_describes_the_search(client):
             "limit", "page"} <= names
     assert "/api/v1/supporters/{supporter_id}" in spec["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_ladder_rules_apply_only_when_the_coach_says_their_level(client, make_supporter):
+    peer = make_supporter(roles=["co_coach"], qualification="uk_advanced_coach", **CITY_CENTRE)
+    anyone = search(client, roles="co_coach").get_json()
+    assert ids(anyone) == [peer.id]
+    assert not any("above you" in r for r in anyone["results"][0]["reasons"])
+    # An assistant coach is three rungs below: no peer of theirs.
+    assistant = search(client, roles="co_coach", qualification="uk_assistant_coach").get_json()
+    assert ids(assistant) == []
+    assert assistant["diagnostics"]["removed"]["ladder"] == 1
+    # A coach one rung below is a peer.
+    coach = search(client, roles="co_coach", qualification="uk_coach").get_json()
+    assert ids(coach) == [peer.id]
+    assert "Advanced Coach, one level above you" in coach["results"][0]["reasons"]

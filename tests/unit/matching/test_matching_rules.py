@@ -95,6 +95,30 @@ def test_ladder_rules_per_role(build, make_candidate, make_query, role, coach_le
     assert result.diagnostics.removed["ladder"] == 6 - len(levels_passing)
 
 
+@pytest.mark.parametrize("role", ["mentor", "co_coach", "coach_developer"])
+def test_unknown_coach_level_applies_no_ladder_rule(build, make_candidate, make_query, role):
+    index = build([make_candidate(level, roles={role}, level=level,
+                                  qualification=f"Level {level}") for level in range(5)])
+    result = index.rank(make_query(roles={role}, level=None))
+    assert set(result.ids) == {0, 1, 2, 3, 4}
+    assert result.diagnostics.removed["ladder"] == 0
+    # Every rung fits alike, and the reasons name the qualification without
+    # claiming where it sits relative to a level nobody gave.
+    assert len({m.parts["ladder"] for m in result}) == 1
+    for match in result:
+        assert f"Level {match.id}" in match.reasons
+        assert not any("above you" in r or "below you" in r or "same level" in r
+                       for r in match.reasons)
+
+
+def test_unknown_level_is_not_an_assistant_coach(build, make_candidate, make_query):
+    index = build([make_candidate(1, level=3, club="leeds ac")])
+    unknown = index.rank(make_query(level=None, club="leeds ac")).matches[0]
+    assistant = index.rank(make_query(level=0, club="leeds ac")).matches[0]
+    assert unknown.parts.get("supervision", 0) == 0
+    assert assistant.parts["supervision"] > 0
+
+
 def test_several_roles_pass_if_one_wanted_role_passes(build, make_candidate, make_query):
     index = build([make_candidate(1, roles={"mentor", "co_coach"}, level=2)])
     # Level 2 is no mentor for a level-2 coach, but is a co-coach for them.
