@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
 
     configure_logging(app)
+    trust_proxies(app)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -49,6 +50,20 @@ def configure_logging(app: Flask) -> None:
     root.setLevel(app.config["LOG_LEVEL"])
     # Alembic announces each of its plugins at INFO on every start.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-* from the configured number of proxies, and no more.
+
+    Behind a TLS-terminating load balancer this is what lets the app know a
+    request was HTTPS (no redirect loop) and who the client was (rate limits).
+    """
+    count = app.config["TRUSTED_PROXY_COUNT"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count,
+                                x_port=count)
 
 
 def register_converters(app: Flask) -> None:

@@ -72,6 +72,9 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # How many proxies (load balancer, nginx) sit in front of the app and set
+        # X-Forwarded-For/-Proto/-Host; 0 trusts none of those headers.
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
         "GEODATA_CACHE_DIR": env.get("GEODATA_CACHE_DIR") or str(instance / "geodata"),
         "GEOCODER_ONLINE": _flag(env.get("GEOCODER_ONLINE")),
         "GEOCODER_USER_AGENT": env.get("GEOCODER_USER_AGENT", "find-my-coaching-support"),

@@ -104,8 +104,13 @@ def load_population(url: str, supporters: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
+def _request(url: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+
+
 def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> dict:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+           "-H", "X-Forwarded-Proto: https", url]
     if script:
         cmd[1:1] = ["-s", str(script)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -134,8 +139,10 @@ def main() -> None:
     url = f"sqlite:///{workdir / 'bench.db'}"
     load_s = load_population(url, args.supporters, args.seed)
     port = free_port()
+    # Production settings behind one TLS-terminating proxy, as deployed.
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production",
-           "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "WARNING"}
+           "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "WARNING",
+           "TRUSTED_PROXY_COUNT": "1"}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
@@ -145,7 +152,7 @@ def main() -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/livez", timeout=2).read()
+                urllib.request.urlopen(_request(base + "/livez"), timeout=2).read()
                 break
             except OSError:
                 if time.monotonic() > deadline:
@@ -154,7 +161,8 @@ def main() -> None:
         # Warm both workers' indexes (each builds its own on first search).
         warm_started = time.perf_counter()
         for _ in range(8):
-            urllib.request.urlopen(base + "/api/v1/search?where=LS6+3QS", timeout=120).read()
+            urllib.request.urlopen(_request(base + "/api/v1/search?where=LS6+3QS"),
+                                   timeout=300).read()
         warm_s = time.perf_counter() - warm_started
 
         script = workdir / "search.lua"

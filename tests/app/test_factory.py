@@ -57,3 +57,12 @@ def test_config_overrides_win(tmp_path):
     app = create_app({"SECRET_KEY": "override", "TESTING": True})
     assert app.config["SECRET_KEY"] == "override"
     assert app.testing
+
+
+def test_behind_a_trusted_proxy_https_is_recognised():
+    app = create_app({"SECRET_KEY": "k", "APP_ENV": "production", "TRUSTED_PROXY_COUNT": 1,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    assert app.test_client().get("/livez", headers=headers).status_code == 200
+    # Without the proxy's word, production redirects plain HTTP to HTTPS.
+    assert app.test_client().get("/livez").status_code in {301, 302}
