@@ -138,6 +138,7 @@ def test_from_proposal_through_locks_and_reruns_to_publication(cohort, session):
 
     twice = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/publish")
     assert twice.status_code == 409
+    assert "published already" in twice.get_json()["message"]
     assert engagements(session) == before + 3
     refused = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/rerun",
                                      json={"locks": []})
