@@ -10,9 +10,13 @@ from app.extensions import db, limiter
 from app.schemas.places import PlacesArgs, PlaceSchema
 from app.schemas.search import PublicSupporterSchema, SearchArgs, SearchResponseSchema
 from app.services import directory, geocoding
-from app.services.search import search_support
+from app.services.search import search_answer
 
 blp = Blueprint("search", __name__, description="Search for coaching support")
+
+
+def _render_search(outcome: dict) -> bytes:
+    return current_app.json.dumps(SearchResponseSchema().dump(outcome)).encode()
 
 
 @blp.route("/search")
@@ -31,7 +35,8 @@ class Search(MethodView):
         When few or none fit, `diagnostics.explanation` says why and
         `fallbacks` lists the nearest beyond the radius and online supporters.
         """
-        return search_support(db.session, args)
+        body = search_answer(db.session, args, render=_render_search)
+        return current_app.response_class(body, mimetype="application/json")
 
 
 @blp.route("/supporters/<id:supporter_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -51,9 +52,25 @@ def index_cache() -> SearchIndexCache:
     return cache
 
 
-def search_support(session: Session, args: dict) -> dict:
-    """Rank supporters for ``args`` (as loaded by ``SearchArgs``) and return the page."""
+def search_answer(session: Session, args: dict, render: Callable[[dict], bytes]) -> bytes:
+    """Return ``render(search_support(...))``, reusing this worker's earlier answer.
+
+    Answers are kept with the index snapshot they came from, so any change to
+    the data (a new snapshot) starts afresh; popular places, widget presets and
+    paging through results are answered without ranking again.
+    """
     snapshot = index_cache().get(session)
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
+    body = snapshot.answers.get(key)
+    if body is None:
+        body = render(search_support(session, args, snapshot=snapshot))
+        snapshot.answers.put(key, body)
+    return body
+
+
+def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = None) -> dict:
+    """Rank supporters for ``args`` (as loaded by ``SearchArgs``) and return the page."""
+    snapshot = snapshot or index_cache().get(session)
     origin = resolve_origin(session, args)
     query = build_query(snapshot, args, origin)
     page, per_page = args["page"], args["limit"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -66,6 +67,33 @@ class Snapshot:
     taxonomy: Taxonomy
     weights: matching.Weights
     built_at: float = field(default_factory=time.monotonic)
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(), compare=False)
+
+
+class AnswerCache:
+    """A small thread-safe LRU of rendered search answers for one snapshot."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class SearchIndexCache:

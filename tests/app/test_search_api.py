@@ -274,3 +274,19 @@ def test_ladder_rules_apply_only_when_the_coach_says_their_level(client, make_su
     coach = search(client, roles="co_coach", qualification="uk_coach").get_json()
     assert ids(coach) == [peer.id]
     assert "Advanced Coach, one level above you" in coach["results"][0]["reasons"]
+
+
+def test_repeated_searches_are_answered_once_until_the_data_changes(app, client, session,
+                                                                     make_supporter):
+    from app.extensions import db
+    from app.services.search import index_cache
+
+    supporter = make_supporter(**CITY_CENTRE)
+    first, again = search(client).get_data(), search(client).get_data()
+    search(client, limit=5)  # a different page of the same search is a different answer
+    assert first == again
+    with app.app_context():
+        assert len(index_cache().get(db.session).answers) == 2
+    supporter.capacity = 5
+    session.commit()
+    assert search(client).get_data() != first
