@@ -689,6 +689,7 @@ def plan_view(session: Session, actor: User, plan_id: int, *,
                       "author": v.author.display_name if v.author else "Deleted user",
                       "proposal_id": v.change_id} for v in versions],
         "content": content_of(plan),
+        "today": today,
     }
 
 
