@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -168,11 +169,13 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        # Warm both workers' indexes (each builds its own on first search).
+        # Warm both workers' indexes (each builds its own on its first search):
+        # parallel requests, so that every worker gets some.
         warm_started = time.perf_counter()
-        for _ in range(8):
-            urllib.request.urlopen(_request(base + "/api/v1/search?where=LS6+3QS"),
-                                   timeout=300).read()
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: urllib.request.urlopen(
+                _request(base + "/api/v1/search?where=LS6+3QS"), timeout=300).read(),
+                range(32)))
         warm_s = time.perf_counter() - warm_started
 
         repeated = [f"/api/v1/search?where={p.replace(' ', '+')}&radius_km=50" for p in PLACES]
