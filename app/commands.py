@@ -1,4 +1,4 @@
-"""Flask commands for email, request expiry, expiry reminders and roles (run by cron).
+"""Flask commands for email, request expiry, expiry and caseload reminders and roles (cron).
 
 Each takes ``--now`` (or ``--today``) so the clock can be set: tests drive
 expiry and pausing with it, and an operator can replay a missed day.

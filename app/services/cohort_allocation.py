@@ -323,7 +323,9 @@ def publish(session: Session, admin: User, run_id: int, *, today: date | None = 
             Engagement.status == "active", Engagement.role_id == role.id,
             Engagement.coach_id.in_([p.coach_id for p in pairs]))))
     for p in pairs:
-        if p.coach_id in engaged:
+        if p.coach.deleted_at is not None or not p.coach.active:
+            problems.append("A coach of this proposal has closed their account.")
+        elif p.coach_id in engaged:
             problems.append(f"{p.coach.display_name} now works with a coach developer "
                             "already.")
     if problems:

@@ -264,3 +264,16 @@ def test_the_admin_pages_from_membership_to_publication(cohort, session, make_ac
     assert engagements(session) == 4
     assert "Published" in admin.get(f"/admin/allocations/{run.id}").get_data(as_text=True)
     assert admin.post(f"/admin/allocations/{run.id}/publish").status_code == 409
+
+
+def test_publication_is_refused_when_a_coach_closed_their_account(cohort, session):
+    from datetime import UTC, datetime
+
+    run = propose(cohort)
+    paired = next(c for c in cohort["coaches"] if c.display_name in pairs_of(run))
+    paired.deleted_at = datetime.now(UTC)
+    session.commit()
+    response = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/publish")
+    assert response.status_code == 409
+    assert "closed their account" in response.get_json()["message"]
+    assert engagements(session) == 1
