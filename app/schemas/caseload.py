@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
@@ -29,11 +29,11 @@ class CaseloadFormArgs(CaseloadArgs):
     """The page's filter form: empty selects mean no filter."""
 
     class Meta:
-        unknown = "exclude"
+        unknown = EXCLUDE
 
-    def load(self, data, **kwargs):
-        data = {k: v for k, v in dict(data).items() if v != ""}
-        return super().load(data, **kwargs)
+    @pre_load
+    def drop_empty(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}
 
 
 class CloseEngagementArgs(FormArgs):
