@@ -101,8 +101,9 @@ def _supporter_for(session: Session, actor: User, supporter_id: int | None) -> S
         raise NotFound("No caseload of that supporter.")
     profile = session.scalar(select(SupporterProfile).where(SupporterProfile.user_id == actor.id))
     if profile is None:
-        raise NotFound("You have no supporter profile, so no caseload: coaches you support "
-                       "appear here once you work with them.")
+        raise NotFound("You have no supporter profile yet, so no caseload: create one on "
+                       "your supporter profile page (/profile/supporter); the coaches you "
+                       "support then appear here.")
     return profile
 
 
