@@ -689,9 +689,18 @@ def _top(index: SupportIndex, pool: Pool, positions: np.ndarray, k: int) -> np.n
     scores = pool.score[positions]
     if len(positions) > k:
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        # Everything tied with the k-th score stays in, so ties break by the
-        # rule below and never by where partition happened to put them.
-        positions = positions[scores >= kth]
+        # Rows tied with the k-th score compete on distance, then id, below;
+        # never on where partition happened to put them. Only the nearest of
+        # them can get in, which matters when thousands tie (a query with no
+        # needs or event groups).
+        tied = positions[scores == kth]
+        positions = positions[scores > kth]
+        room = k - len(positions)
+        if len(tied) > room:
+            tied_km = pool.distance_km(index, tied)
+            cut = np.partition(tied_km, room - 1)[room - 1]
+            tied = tied[tied_km <= cut]
+        positions = np.concatenate([positions, tied])
         scores = pool.score[positions]
     distance = pool.distance_km(index, positions)
     order = np.lexsort((index._ids[pool.rows[positions]], distance, -scores))

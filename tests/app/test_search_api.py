@@ -296,3 +296,19 @@ def test_repeated_searches_are_answered_once_until_the_data_changes(app, client,
     supporter.capacity = 5
     session.commit()
     assert search(client).get_data() != first
+
+
+def test_answers_hold_exactly_the_documented_fields(client, make_supporter):
+    make_supporter(**CITY_CENTRE)
+    make_supporter(travel_km=50, **YORK)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    body = search(client, radius_km=10, mode="in_person").get_json()
+    assert set(body) == set(schemas["SearchResponse"]["properties"])
+    documented = set(schemas["SearchResult"]["properties"])
+    for card in body["results"] + body["fallbacks"]:
+        assert set(card) == documented
+        assert set(card["availability"]) == set(schemas["Availability"]["properties"])
+    assert body["results"] and body["fallbacks"]
+    assert set(body["origin"]) == set(schemas["Origin"]["properties"])
+    assert set(body["diagnostics"]) == set(schemas["Diagnostics"]["properties"])

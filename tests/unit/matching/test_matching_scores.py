@@ -145,6 +145,10 @@ def test_ties_break_by_distance_then_id(build, make_candidate, make_query):
     index = build([make_candidate(5, km=3.0), make_candidate(4, km=3.0),
                    make_candidate(9, km=1.0), make_candidate(2, km=7.0)])
     assert index.rank(make_query(), w).ids == (9, 4, 5, 2)
+    # More ties than places: the nearest win, and equal distances go by id.
+    assert index.rank(make_query(), w, limit=1).ids == (9,)
+    assert index.rank(make_query(), w, limit=2).ids == (9, 4)
+    assert index.rank(make_query(), w, limit=3).ids == (9, 4, 5)
 
 
 def test_reasons_read_like_the_product_page(build, make_candidate, make_query):
