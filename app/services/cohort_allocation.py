@@ -42,7 +42,7 @@ from app.services.plans import OPEN_PLAN_STATUSES
 from app.services.search import Origin, build_query, index_cache
 
 # Capacity is locked exactly as accepting a request locks it; see support_requests.
-from app.services.support_requests import _close_when_full, _lock_supporter, places_left
+from app.services.support_requests import close_when_full, lock_supporter, places_left
 
 ROLE = "coach_developer"
 NOT_FOUND = "No allocation with that id."
@@ -308,7 +308,7 @@ def publish(session: Session, admin: User, run_id: int, *, today: date | None = 
     problems = []
     profiles = {}
     for supporter_id in sorted(wanted):
-        profile = _lock_supporter(session, supporter_id)
+        profile = lock_supporter(session, supporter_id)
         profiles[supporter_id] = profile
         name = profile.user.display_name
         if supporter_id not in snapshot.index:
@@ -349,7 +349,7 @@ def publish(session: Session, admin: User, run_id: int, *, today: date | None = 
     _announce(session, run, pairs, role, profiles, now)
     for profile in profiles.values():
         if places_left(session, profile) <= 0:
-            _close_when_full(session, profile, now)
+            close_when_full(session, profile, now)
     return run
 
 

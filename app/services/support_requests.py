@@ -149,7 +149,7 @@ def _load(session: Session, user: User, request_id: int, *, lock: bool = False) 
     return found
 
 
-def _lock_supporter(session: Session, supporter_id: int) -> SupporterProfile:
+def lock_supporter(session: Session, supporter_id: int) -> SupporterProfile:
     """Lock the supporter's row: every change to their requests takes this lock first.
 
     One order for every writer (supporter row, then request rows) means no
@@ -164,7 +164,7 @@ def _as_supporter(session, user, request_id, *, lock=False) -> SupportRequest:
     if found.supporter.user_id != user.id:
         raise NotFound(NOT_FOUND)  # the coach cannot answer their own request
     if lock:
-        _lock_supporter(session, found.supporter_id)
+        lock_supporter(session, found.supporter_id)
         found = _load(session, user, request_id, lock=True)
     return found
 
@@ -174,7 +174,7 @@ def _as_coach(session, user, request_id, *, lock=False) -> SupportRequest:
     if found.coach_id != user.id:
         raise NotFound(NOT_FOUND)
     if lock:
-        _lock_supporter(session, found.supporter_id)
+        lock_supporter(session, found.supporter_id)
         found = _load(session, user, request_id, lock=True)
     return found
 
@@ -241,11 +241,11 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
                           "url": _url(support_request)}, now=now)
     session.flush()
     if left == 1:
-        _close_when_full(session, profile, now)
+        close_when_full(session, profile, now)
     return support_request
 
 
-def _close_when_full(session: Session, profile: SupporterProfile, now: datetime) -> None:
+def close_when_full(session: Session, profile: SupporterProfile, now: datetime) -> None:
     """The last place is taken: close the other pending requests, kindly."""
     others = session.scalars(select(SupportRequest).where(
         SupportRequest.supporter_id == profile.id, SupportRequest.status == "pending")
@@ -353,7 +353,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> ExpiryReport
         .order_by(SupportRequest.expires_at, SupportRequest.id)).all()
     for request_id, supporter_id in due:
         # The same lock order as answering: supporter row, then request row.
-        profile = _lock_supporter(session, supporter_id)
+        profile = lock_supporter(session, supporter_id)
         support_request = session.scalar(
             select(SupportRequest).where(SupportRequest.id == request_id).with_for_update()
             .execution_options(populate_existing=True))
