@@ -240,7 +240,9 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             level=level or 0, qualification=qualification or "",
             club=club_key(club), travel_km=travel, offers_online=online,
             capacity_left=capacity_left, response_rate=rates.get(sid),
-            last_active=(now - last_active).days if last_active else None,
+            # A moment ahead of this server's clock (another server's skew, an
+            # import) is activity today, not a reason to drop the supporter.
+            last_active=max((now - last_active).days, 0) if last_active else None,
             bio=" ".join([bio or "", *(n for _, n in its_needs)]),
         ))
         area = areas.of(lat, lon, outward, country)

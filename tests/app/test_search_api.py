@@ -312,3 +312,11 @@ def test_answers_hold_exactly_the_documented_fields(client, make_supporter):
     assert body["results"] and body["fallbacks"]
     assert set(body["origin"]) == set(schemas["Origin"]["properties"])
     assert set(body["diagnostics"]) == set(schemas["Diagnostics"]["properties"])
+
+
+def test_activity_stamped_ahead_of_the_clock_counts_as_today(client, make_supporter):
+    from datetime import UTC, datetime, timedelta
+
+    ahead = make_supporter(last_active_at=datetime.now(UTC) + timedelta(hours=7), **CITY_CENTRE)
+    body = search(client).get_json()
+    assert ids(body) == [ahead.id]
