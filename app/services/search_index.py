@@ -232,19 +232,26 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             last_active = last_active.replace(tzinfo=UTC)
         its_roles, its_groups, its_needs = roles.get(sid, []), groups.get(sid, []), \
             expertise.get(sid, [])
-        candidates.append(matching.Candidate(
-            id=sid, lat=lat, lon=lon,
-            roles=frozenset(k for k, _ in its_roles),
-            event_groups=frozenset(k for k, _ in its_groups),
-            needs=frozenset(k for k, _ in its_needs),
-            level=level or 0, qualification=qualification or "",
-            club=club_key(club), travel_km=travel, offers_online=online,
-            capacity_left=capacity_left, response_rate=rates.get(sid),
-            # A moment ahead of this server's clock (another server's skew, an
-            # import) is activity today, not a reason to drop the supporter.
-            last_active=max((now - last_active).days, 0) if last_active else None,
-            bio=" ".join([bio or "", *(n for _, n in its_needs)]),
-        ))
+        try:
+            candidate = matching.Candidate(
+                id=sid, lat=lat, lon=lon,
+                roles=frozenset(k for k, _ in its_roles),
+                event_groups=frozenset(k for k, _ in its_groups),
+                needs=frozenset(k for k, _ in its_needs),
+                level=level or 0, qualification=qualification or "",
+                club=club_key(club), travel_km=travel, offers_online=online,
+                capacity_left=capacity_left, response_rate=rates.get(sid),
+                # A moment ahead of this server's clock (another server's skew, an
+                # import) is activity today, not a reason to drop the supporter.
+                last_active=max((now - last_active).days, 0) if last_active else None,
+                bio=" ".join([bio or "", *(n for _, n in its_needs)]),
+            )
+        except matching.InvalidCandidate as err:
+            # One unusable profile (say, verified with no support role) must not
+            # take search down for everyone: leave it out and say so.
+            log.warning("supporter %s left out of search: %s", sid, err)
+            continue
+        candidates.append(candidate)
         area = areas.of(lat, lon, outward, country)
         cards[sid] = {
             "id": sid,

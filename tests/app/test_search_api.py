@@ -320,3 +320,11 @@ def test_activity_stamped_ahead_of_the_clock_counts_as_today(client, make_suppor
     ahead = make_supporter(last_active_at=datetime.now(UTC) + timedelta(hours=7), **CITY_CENTRE)
     body = search(client).get_json()
     assert ids(body) == [ahead.id]
+
+
+def test_an_unusable_profile_is_left_out_without_breaking_search(client, make_supporter):
+    make_supporter(roles=(), **HEADINGLEY)  # verified, yet offering no support role
+    usable = make_supporter(**CITY_CENTRE)
+    response = search(client)
+    assert response.status_code == 200
+    assert ids(response.get_json()) == [usable.id]
