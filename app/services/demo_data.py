@@ -114,11 +114,12 @@ def seed_demo(
         return _counts(session, created=False)
 
     seed_taxonomy(session)
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()
     rng = random.Random(seed)
     world = _World.load(session, rng)
     password_hash = passwords.hash_password(DEMO_PASSWORD)
-    now = datetime.combine(today, time(9, 0), tzinfo=UTC)
+    # Midnight: every stamp is already past whenever today's seeding runs.
+    now = datetime.combine(today, time(0, 0), tzinfo=UTC)
 
     _seed_named_accounts(session, world, password_hash, now)
     n_us_sup = round(supporters * us_share)

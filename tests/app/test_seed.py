@@ -163,3 +163,17 @@ def test_demo_coach_finds_the_demo_mentor_nearby(full_demo, client):
     # The demo developer already supports the demo coach: one of two places left.
     developer = [r for r in body["results"] if r["name"] == "Demo Coach Developer"]
     assert not developer or developer[0]["availability"]["places_free"] == 1
+
+
+def test_demo_stamps_are_already_past_when_seeded(full_demo):
+    # Seeding for a day stamps nothing later than that day's first moment, so
+    # activity and verification are never in the future, whatever the hour.
+    from datetime import UTC, datetime
+
+    start = datetime.fromisoformat(TODAY).replace(tzinfo=UTC)
+    latest = full_demo.execute(sa.select(
+        sa.func.max(SupporterProfile.last_active_at),
+        sa.func.max(SupporterProfile.verified_at))).one()
+    for stamp in latest:
+        assert stamp is not None
+        assert (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)) <= start
