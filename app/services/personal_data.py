@@ -3,6 +3,12 @@
 Both need the password again. Erasing keeps the rows that make anonymous
 counts possible (the account row, requests, engagements, audit events) but
 with nothing left in them that identifies or describes the person.
+
+A coach's own plans go with all their history. On other coaches' plans the
+person's comments and the notes on proposals they made or decided are
+blanked, and their open proposals withdrawn; the reviews and goal progress
+they recorded stay, as they are the coach's development record (needed for
+relicensing), and show the author as "Deleted user" through the account row.
 """
 
 from __future__ import annotations
@@ -18,7 +24,14 @@ from app.models import (
     CoachProfile,
     DevelopmentPlan,
     Engagement,
+    GoalProgress,
+    LogComment,
     OutboxMessage,
+    PlanChange,
+    PlanGoal,
+    PlanReview,
+    PlanVersion,
+    ReflectiveLogEntry,
     RequestMessage,
     SupporterProfile,
     SupportRequest,
@@ -28,6 +41,8 @@ from app.services import audit, mailer
 from app.services.passwords import verify_password
 
 DELETED_NAME = "Deleted user"
+CHANGE_FIELDS = ("id", "proposer_side", "note", "status", "created_at", "decided_at",
+                 "decision_note")
 
 
 def confirm_password(user: User, password: str) -> None:
@@ -44,6 +59,90 @@ def _iso(value):
 
 def _row(obj, names) -> dict:
     return {name: _iso(getattr(obj, name)) for name in names}
+
+
+def _grouped(rows, key) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(key(row), []).append(row)
+    return grouped
+
+
+def _plans_export(session: Session, user: User, plans: list[DevelopmentPlan]) -> list[dict]:
+    """The coach's own plans with everything written on them, by anyone."""
+    plan_ids = [p.id for p in plans] or [-1]
+    comments = _grouped(session.scalars(
+        select(LogComment).join(ReflectiveLogEntry, LogComment.entry_id == ReflectiveLogEntry.id)
+        .where(ReflectiveLogEntry.plan_id.in_(plan_ids))
+        .order_by(LogComment.created_at, LogComment.id)), lambda c: c.entry_id)
+    progress = _grouped(session.scalars(
+        select(GoalProgress).join(PlanGoal, GoalProgress.goal_id == PlanGoal.id)
+        .where(PlanGoal.plan_id.in_(plan_ids))
+        .order_by(GoalProgress.recorded_on, GoalProgress.id)), lambda p: p.goal_id)
+    changes = _grouped(session.scalars(
+        select(PlanChange).where(PlanChange.plan_id.in_(plan_ids)).order_by(PlanChange.id)),
+        lambda c: c.plan_id)
+    versions = _grouped(session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids))
+        .order_by(PlanVersion.number)), lambda v: v.plan_id)
+    return [{
+        **_row(plan, ("id", "title", "programme", "starts_on", "ends_on", "status", "outcome",
+                      "created_at")),
+        "needs": [{"need": pn.need.key, "priority": pn.priority} for pn in plan.needs],
+        "goals": [{
+            **_row(g, ("id", "title", "success_measure", "target_date", "status")),
+            "progress": [{**_row(p, ("status", "recorded_on", "note", "evidence_entry_id")),
+                          "by_you": p.recorded_by_id == user.id}
+                         for p in progress.get(g.id, [])],
+        } for g in plan.goals],
+        "reflective_log": [{
+            **_row(e, ("id", "occurred_on", "what_happened", "reflection", "next_steps",
+                       "minutes")),
+            "goal_ids": sorted(g.id for g in e.goals),
+            "comments": [{**_row(c, ("id", "body", "created_at")),
+                          "by_you": c.author_id == user.id} for c in comments.get(e.id, [])],
+        } for e in plan.log_entries],
+        "reviews": [_row(r, ("id", "due_on", "held_on", "notes")) for r in plan.reviews],
+        "changes": [{**_row(c, CHANGE_FIELDS), "proposed_by_you": c.proposed_by_id == user.id}
+                    for c in changes.get(plan.id, [])],
+        "versions": [_row(v, ("number", "summary", "created_at"))
+                     for v in versions.get(plan.id, [])],
+    } for plan in plans]
+
+
+def _written_on_other_plans(session: Session, user: User) -> dict:
+    """What ``user`` wrote on plans of other coaches (as their supporter)."""
+    others = DevelopmentPlan.coach_id != user.id
+    comments = session.execute(
+        select(LogComment, ReflectiveLogEntry.plan_id)
+        .join(ReflectiveLogEntry, LogComment.entry_id == ReflectiveLogEntry.id)
+        .join(DevelopmentPlan, ReflectiveLogEntry.plan_id == DevelopmentPlan.id)
+        .where(LogComment.author_id == user.id, others).order_by(LogComment.id)).all()
+    reviews = session.scalars(
+        select(PlanReview).join(DevelopmentPlan, PlanReview.plan_id == DevelopmentPlan.id)
+        .where(PlanReview.reviewer_id == user.id, others).order_by(PlanReview.id)).all()
+    progress = session.execute(
+        select(GoalProgress, PlanGoal.plan_id).join(PlanGoal, GoalProgress.goal_id == PlanGoal.id)
+        .join(DevelopmentPlan, PlanGoal.plan_id == DevelopmentPlan.id)
+        .where(GoalProgress.recorded_by_id == user.id, others).order_by(GoalProgress.id)).all()
+    changes = session.scalars(
+        select(PlanChange).join(DevelopmentPlan, PlanChange.plan_id == DevelopmentPlan.id)
+        .where(or_(PlanChange.proposed_by_id == user.id, PlanChange.decided_by_id == user.id),
+               others).order_by(PlanChange.id)).all()
+    return {
+        "comments": [{**_row(c, ("id", "entry_id", "body", "created_at")), "plan_id": plan_id}
+                     for c, plan_id in comments],
+        "reviews_recorded": [_row(r, ("id", "plan_id", "due_on", "held_on", "notes"))
+                             for r in reviews],
+        "progress_recorded": [{**_row(p, ("id", "goal_id", "status", "recorded_on", "note",
+                                          "evidence_entry_id")), "plan_id": plan_id}
+                              for p, plan_id in progress],
+        "proposals_made": [_row(c, ("plan_id", *CHANGE_FIELDS))
+                           for c in changes if c.proposed_by_id == user.id],
+        # Withdrawing marks the proposer as the decider too: that one is listed above.
+        "proposals_decided": [_row(c, ("plan_id", *CHANGE_FIELDS)) for c in changes
+                              if c.decided_by_id == user.id and c.proposed_by_id != user.id],
+    }
 
 
 def export(session: Session, user: User, password: str) -> dict:
@@ -98,16 +197,8 @@ def export(session: Session, user: User, password: str) -> dict:
             "event_groups": [g.key for g in coach.event_groups],
             "qualification": coach.qualification.key if coach.qualification else None,
         },
-        "development_plans": [{
-            **_row(plan, ("id", "title", "starts_on", "ends_on", "status", "outcome",
-                          "created_at")),
-            "needs": [{"need": pn.need.key, "priority": pn.priority} for pn in plan.needs],
-            "goals": [_row(g, ("id", "title", "success_measure", "target_date", "status"))
-                      for g in plan.goals],
-            "reflective_log": [_row(e, ("id", "occurred_on", "what_happened", "reflection",
-                                        "next_steps", "minutes")) for e in plan.log_entries],
-            "reviews": [_row(r, ("id", "due_on", "held_on", "notes")) for r in plan.reviews],
-        } for plan in plans],
+        "development_plans": _plans_export(session, user, plans),
+        "written_on_other_plans": _written_on_other_plans(session, user),
         "requests_sent": [{**_row(r, request_fields), "role": r.role.key,
                            "supporter": r.supporter.user.display_name} for r in sent],
         "requests_received": [{**_row(r, request_fields), "role": r.role.key,
@@ -162,6 +253,14 @@ def erase(session: Session, user: User, password: str, *,
                     .values(message=""))
     session.execute(update(RequestMessage).where(RequestMessage.author_id == user.id)
                     .values(body=""))
+    session.execute(update(LogComment).where(LogComment.author_id == user.id).values(body=""))
+    session.execute(update(PlanChange).where(PlanChange.proposed_by_id == user.id,
+                                             PlanChange.status == "proposed")
+                    .values(status="withdrawn", decided_by_id=user.id, decided_at=now))
+    session.execute(update(PlanChange).where(PlanChange.proposed_by_id == user.id)
+                    .values(note=""))
+    session.execute(update(PlanChange).where(PlanChange.decided_by_id == user.id)
+                    .values(decision_note=None))
     session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
     session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id)
                     .values(ip_address=None))

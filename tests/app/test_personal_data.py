@@ -1,10 +1,25 @@
 """A person's own data: export everything, or erase it (keeping anonymous counts)."""
 
 import json
+from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
-from app.models import AuditEvent, Engagement, OutboxMessage, SupportRequest, User
+from app.models import (
+    AuditEvent,
+    DevelopmentPlan,
+    Engagement,
+    GoalProgress,
+    LogComment,
+    OutboxMessage,
+    PlanChange,
+    PlanReview,
+    PlanVersion,
+    ReflectiveLogEntry,
+    SupportRequest,
+    User,
+)
 
 from ..conftest import PASSWORD
 
@@ -112,3 +127,158 @@ def test_deleting_a_supporter_hides_them_and_tells_waiting_coaches(
     assert profile.latitude is None and profile.postcode is None and profile.bio == ""
     mailbox.deliver()
     assert any("closed their account" in m["Subject"] for m in mailbox.to("kim@example.com"))
+
+
+# --- Caseload data: a coach's plan worked on with a coach developer ----------------------
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def caseload(make_account, make_supporter, make_plan, make_engagement, visitor):
+    """A plan written on by both sides through the API, ending with the developer's proposal open.
+
+    The coach logs an entry and replies to the developer's comment; the
+    developer records progress and a review, proposes a change the coach
+    accepts, rejects the coach's proposal, withdraws one of their own, then
+    proposes again.
+    """
+    coach = make_account(roles=["coach"], name="Cara Coach")
+    developer = make_account(roles=["supporter", "coach_developer"], name="Dev Eloper")
+    make_engagement(coach, make_supporter(user=developer, roles=["coach_developer"]),
+                    role="coach_developer",
+                    plan=(plan := make_plan(coach, starts_on=TODAY - timedelta(days=40),
+                                            goals=["Write a periodised plan",
+                                                   "Run a jumps session"],
+                                            programme="Advanced Coach pilot")))
+    as_coach, as_developer = visitor(coach), visitor(developer)
+    base = f"/api/v1/plans/{plan.id}"
+    goal, other_goal = (g.id for g in plan.goals)
+
+    def ok(response, status=201):
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+    def propose(who, note, **changes):
+        current = who.get(base).get_json()["content"]
+        return ok(who.api("post", f"{base}/changes", json={**current, **changes,
+                                                          "note": note}))["proposal"]["id"]
+
+    entry = ok(as_coach.api("post", f"{base}/log", json={
+        "occurred_on": (TODAY - timedelta(days=1)).isoformat(),
+        "what_happened": "Ran a block periodisation session.", "minutes": 90,
+        "goal_ids": [goal]}))
+    path = f"{base}/log/{entry['id']}/comments"
+    ok(as_developer.api("post", path, json={"body": "Try a RAMP warm-up."}))
+    ok(as_coach.api("post", path, json={"body": "Will do."}))
+    ok(as_developer.api("post", f"{base}/goals/{goal}/progress", json={
+        "status": "in_progress", "evidence_entry_id": entry["id"], "note": "Good start."}))
+    ok(as_developer.api("post", f"{base}/reviews", json={
+        "held_on": TODAY.isoformat(), "notes": "Reviewed the first block together."}))
+    accepted = propose(as_developer, "You mentioned the workshop.", title="Workshop plan")
+    ok(as_coach.api("post", f"{base}/changes/{accepted}/accept", json={"note": "Yes!"}), 200)
+    rejected = propose(as_coach, "Bolder?", title="A bolder plan")
+    ok(as_developer.api("post", f"{base}/changes/{rejected}/reject",
+                        json={"note": "Not yet, Cara."}), 200)
+    withdrawn = propose(as_developer, "On second thoughts...", title="Second thoughts")
+    ok(as_developer.api("post", f"{base}/changes/{withdrawn}/withdraw"), 200)
+    waiting = propose(as_developer, "Add the jumps clinic too.", title="Clinic plan")
+    return {"coach": coach, "developer": developer, "plan": plan.id, "goal": goal,
+            "other_goal": other_goal, "entry": entry["id"], "accepted": accepted,
+            "rejected": rejected, "withdrawn": withdrawn, "waiting": waiting,
+            "as_coach": as_coach, "as_developer": as_developer}
+
+
+def export_of(who) -> dict:
+    response = who.api("post", "/api/v1/me/export", json={"password": PASSWORD})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_the_coach_exports_their_plan_with_everything_written_on_it(caseload):
+    data = export_of(caseload["as_coach"])
+    [plan] = data["development_plans"]
+    assert plan["programme"] == "Advanced Coach pilot"
+    [entry] = plan["reflective_log"]
+    assert entry["goal_ids"] == [caseload["goal"]]
+    assert [(c["body"], c["by_you"]) for c in entry["comments"]] == [
+        ("Try a RAMP warm-up.", False), ("Will do.", True)]
+    goals = {g["id"]: g for g in plan["goals"]}
+    assert [(p["status"], p["evidence_entry_id"], p["note"], p["by_you"])
+            for p in goals[caseload["goal"]]["progress"]] == [
+        ("in_progress", caseload["entry"], "Good start.", False)]
+    assert goals[caseload["other_goal"]]["progress"] == []
+    assert [r["notes"] for r in plan["reviews"]] == ["Reviewed the first block together."]
+    assert [(c["id"], c["proposer_side"], c["status"], c["note"], c["decision_note"],
+             c["proposed_by_you"]) for c in plan["changes"]] == [
+        (caseload["accepted"], "supporter", "accepted", "You mentioned the workshop.", "Yes!",
+         False),
+        (caseload["rejected"], "coach", "rejected", "Bolder?", "Not yet, Cara.", True),
+        (caseload["withdrawn"], "supporter", "withdrawn", "On second thoughts...", None, False),
+        (caseload["waiting"], "supporter", "proposed", "Add the jumps clinic too.", None, False)]
+    assert plan["changes"][0]["decided_at"] and plan["changes"][0]["created_at"]
+    assert [(v["number"], v["summary"]) for v in plan["versions"]] == [
+        (1, ["Title: Workshop plan."])]
+    assert plan["versions"][0]["created_at"]
+    # What the coach wrote on their own plan is listed with the plan, once.
+    assert all(rows == [] for rows in data["written_on_other_plans"].values())
+
+
+def test_the_developer_exports_what_they_wrote_on_the_coachs_plan(caseload):
+    data = export_of(caseload["as_developer"])
+    assert data["development_plans"] == []
+    written = data["written_on_other_plans"]
+    assert [(c["plan_id"], c["entry_id"], c["body"]) for c in written["comments"]] == [
+        (caseload["plan"], caseload["entry"], "Try a RAMP warm-up.")]
+    assert [(r["plan_id"], r["held_on"], r["notes"]) for r in written["reviews_recorded"]] == [
+        (caseload["plan"], TODAY.isoformat(), "Reviewed the first block together.")]
+    assert [(p["plan_id"], p["goal_id"], p["status"], p["evidence_entry_id"], p["note"])
+            for p in written["progress_recorded"]] == [
+        (caseload["plan"], caseload["goal"], "in_progress", caseload["entry"], "Good start.")]
+    assert [(c["id"], c["status"], c["note"]) for c in written["proposals_made"]] == [
+        (caseload["accepted"], "accepted", "You mentioned the workshop."),
+        (caseload["withdrawn"], "withdrawn", "On second thoughts..."),
+        (caseload["waiting"], "proposed", "Add the jumps clinic too.")]
+    assert [(c["id"], c["status"], c["decision_note"])
+            for c in written["proposals_decided"]] == [
+        (caseload["rejected"], "rejected", "Not yet, Cara.")]
+
+
+def test_erasing_the_developer_blanks_their_words_and_keeps_the_coachs_record(caseload,
+                                                                              session):
+    response = caseload["as_developer"].api("post", "/api/v1/me/deletion",
+                                            json={"password": PASSWORD})
+    assert response.status_code == 204
+    session.expire_all()
+    developer_id = caseload["developer"].id
+    # Their comment stays in the thread, without its text; the coach's reply is untouched.
+    bodies = dict(session.execute(sa.select(LogComment.author_id, LogComment.body)).all())
+    assert bodies == {developer_id: "", caseload["coach"].id: "Will do."}
+    waiting = session.get(PlanChange, caseload["waiting"])
+    assert waiting.status == "withdrawn" and waiting.decided_at is not None
+    assert waiting.note == ""
+    assert session.get(PlanChange, caseload["accepted"]).note == ""
+    rejected = session.get(PlanChange, caseload["rejected"])
+    assert rejected.decision_note is None and rejected.note == "Bolder?"
+    # The coach's plan, log and development record remain, now by "Deleted user".
+    assert session.get(DevelopmentPlan, caseload["plan"]) is not None
+    assert session.get(ReflectiveLogEntry, caseload["entry"]) is not None
+    plan = caseload["as_coach"].get(f"/api/v1/plans/{caseload['plan']}").get_json()
+    assert plan["proposal"] is None
+    review = next(r for r in plan["reviews"] if r["held_on"])
+    assert (review["notes"], review["reviewer"]) == ("Reviewed the first block together.",
+                                                    "Deleted user")
+    progress = next(g for g in plan["goals"] if g["id"] == caseload["goal"])["progress"]
+    assert [(p["note"], p["by"]) for p in progress] == [("Good start.", "Deleted user")]
+    log = caseload["as_coach"].get(f"/api/v1/plans/{caseload['plan']}/log").get_json()
+    assert [c["body"] for c in log["entries"][0]["comments"]] == ["", "Will do."]
+
+
+def test_erasing_the_coach_takes_their_plan_and_all_its_history(caseload, session):
+    response = caseload["as_coach"].api("post", "/api/v1/me/deletion",
+                                        json={"password": PASSWORD})
+    assert response.status_code == 204
+    session.expire_all()
+    for model in (DevelopmentPlan, ReflectiveLogEntry, LogComment, GoalProgress, PlanReview,
+                  PlanChange, PlanVersion):
+        assert session.scalar(sa.select(sa.func.count()).select_from(model)) == 0, model
