@@ -23,11 +23,15 @@ from app.models import (
     DevelopmentPlan,
     Engagement,
     EventGroup,
+    GoalProgress,
+    LogComment,
     Need,
     PlanGoal,
     PlanNeed,
+    PlanReview,
     Qualification,
     QualificationFramework,
+    ReflectiveLogEntry,
     SupporterProfile,
     SupportRole,
     User,
@@ -40,10 +44,14 @@ from app.models.profiles import (
     supporter_roles,
 )
 from app.services import data_version, passwords
+from app.services.plans import default_review_dates
 from app.services.taxonomy import seed_taxonomy
 
 DEMO_PASSWORD = "demo-password"
 DEMO_DOMAIN = "example.org"
+# The programme whose cohort an admin allocates to coach developers in the demo.
+PILOT_PROGRAMME = "Advanced Coach pilot"
+PILOT_COHORT = 12
 
 FIRST_NAMES = (
     "Amara", "Ben", "Chloe", "Daniel", "Ella", "Femi", "Grace", "Harry", "Isla", "Jack",
@@ -128,7 +136,9 @@ def seed_demo(
                                      gb=supporters - n_us_sup, us=n_us_sup)
     coach_ids = _seed_coaches(session, world, rng, password_hash, now,
                               gb=coaches - n_us_coach, us=n_us_coach)
-    _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach_ids)
+    with_plans = _seed_plans_and_engagements(session, world, rng, today, supporter_ids,
+                                             coach_ids)
+    _seed_pilot_cohort(session, world, rng, today, coach_ids[with_plans:])
     session.flush()
     # Bulk inserts skip the flush hook, so say explicitly that search data changed.
     data_version.bump(session)
@@ -315,25 +325,105 @@ def _seed_named_accounts(session, world: _World, password_hash: str, now: dateti
         bio="Coach developer on the Advanced Coach pilot. Periodisation, reflective practice "
             "and preparing athletes to peak.")
 
-    plan = DevelopmentPlan(coach_id=ids["coach@example.org"], title="Jumps: my next season",
-                           starts_on=today - timedelta(days=60),
-                           ends_on=today + timedelta(days=300), status="active")
-    plan.needs = [PlanNeed(need_id=world.needs[k], priority=p) for k, p in
-                  (("technical_model", 5), ("training_planning", 4), ("strength_power", 3))]
-    plan.goals = [
-        PlanGoal(title=GOALS["technical_model"], status="in_progress",
-                 success_measure="A written model my athletes and I can both explain",
-                 target_date=today + timedelta(days=90)),
-        PlanGoal(title=GOALS["training_planning"], status="not_started",
-                 success_measure="An annual plan reviewed with my coach developer",
-                 target_date=today + timedelta(days=150)),
+    _seed_caseload(session, world, password_hash, now, coach_id=ids["coach@example.org"],
+                   developer_id=ids["developer@example.org"], developer=developer, at=at,
+                   ladder=ladder)
+
+
+def _seed_caseload(session, world: _World, password_hash, now, *, coach_id, developer_id,
+                   developer, at, ladder) -> None:
+    """The demo coach developer's full caseload (2 of 2): one coach on track, one overdue.
+
+    The demo coach is two months into a plan with a log the developer has
+    commented on; the second coach has let the log lapse and missed the
+    three-month review, so the dashboard shows both kinds of overdue.
+    """
+    today = now.date()
+    second_id = _insert_user(session, email="priya.shah@example.org", name="Priya Shah",
+                             password_hash=password_hash, phone="07700 900001", now=now,
+                             roles=["coach"])
+    second = CoachProfile(user_id=second_id, club="Bradford Airedale AC", place_label="Bradford",
+                          qualification_id=ladder["uk_coach"].id, **at(53.8390, -1.7800))
+    session.add(second)
+    session.flush()
+    session.execute(insert(coach_event_groups), [
+        {"coach_id": second.id, "event_group_id": world.groups[k]}
+        for k in ("combined_events", "jumps")])
+
+    plans = [
+        _named_plan(world, coach_id, "Jumps: my next season", today, started_days_ago=60,
+                    needs=(("technical_model", 5), ("training_planning", 4),
+                           ("strength_power", 3)),
+                    goals=(("technical_model", "in_progress",
+                            "A written model my athletes and I can both explain", 90),
+                           ("training_planning", "not_started",
+                            "An annual plan reviewed with my coach developer", 150))),
+        _named_plan(world, second_id, "Combined events: planning the whole year", today,
+                    started_days_ago=130,
+                    needs=(("training_planning", 5), ("peaking_competition", 4),
+                           ("reflective_practice", 3)),
+                    goals=(("training_planning", "in_progress",
+                            "A heptathlon year plan with every block's purpose written down",
+                            60),
+                           ("reflective_practice", "not_started",
+                            "A log entry after every competition this season", 200))),
     ]
-    session.add(plan)
+    session.add_all(plans)
     session.flush()
     session.execute(insert(Engagement), [{
-        "coach_id": ids["coach@example.org"], "supporter_id": developer,
+        "coach_id": plan.coach_id, "supporter_id": developer,
         "role_id": world.roles["coach_developer"], "plan_id": plan.id, "status": "active",
-        "started_on": today - timedelta(days=55)}])
+        "started_on": plan.starts_on + timedelta(days=5)} for plan in plans])
+
+    on_track, lapsed = plans
+    first = _log_entry(
+        on_track, coach_id, today - timedelta(days=38), minutes=90,
+        goal=on_track.goals[0],
+        what_happened="Filmed the squad's long jump approach and compared it with my model.",
+        reflection="Three of five athletes decelerate into the board; my cues were about the "
+                   "take-off, not the last strides.",
+        next_steps="Rewrite the approach cues and try a check mark at six strides out.")
+    second_entry = _log_entry(
+        on_track, coach_id, today - timedelta(days=9), minutes=45, goal=on_track.goals[0],
+        what_happened="Ran the new check-mark drill with the under 17s.",
+        reflection="Fewer fouls and a flatter last stride; the athletes could say why.",
+        next_steps="Write the model down on one page and share it with the group.")
+    _log_entry(
+        lapsed, second_id, today - timedelta(days=30), minutes=60, goal=lapsed.goals[0],
+        what_happened="Drafted the winter block for the heptathletes.",
+        reflection="Too much crammed into November; the throws have no room.",
+        next_steps="Spread the throws across two blocks before the review.")
+    session.flush()
+    session.add_all([
+        LogComment(entry_id=first.id, author_id=developer_id, created_at=now,
+                   body="Good catch on the deceleration. What do your athletes feel "
+                        "in the last two strides?"),
+        GoalProgress(goal_id=on_track.goals[0].id, status="in_progress",
+                     evidence_entry_id=second_entry.id, recorded_on=today - timedelta(days=8),
+                     recorded_by_id=developer_id, created_at=now,
+                     note="The drill is working; next, the written model."),
+    ])
+
+
+def _named_plan(world: _World, coach_id, title, today, *, started_days_ago, needs, goals):
+    starts = today - timedelta(days=started_days_ago)
+    plan = DevelopmentPlan(coach_id=coach_id, title=title, starts_on=starts,
+                           ends_on=starts + timedelta(days=360), status="active")
+    plan.needs = [PlanNeed(need_id=world.needs[k], priority=p) for k, p in needs]
+    plan.goals = [PlanGoal(title=GOALS[k], status=status, success_measure=measure,
+                           target_date=today + timedelta(days=days))
+                  for k, status, measure, days in goals]
+    plan.reviews = [PlanReview(due_on=date.fromisoformat(d))
+                    for d in default_review_dates(plan.starts_on, plan.ends_on)]
+    return plan
+
+
+def _log_entry(plan, author_id, occurred_on, *, minutes, goal, **text) -> ReflectiveLogEntry:
+    entry = ReflectiveLogEntry(author_id=author_id, occurred_on=occurred_on, minutes=minutes,
+                               goals=[goal], created_at=datetime.combine(
+                                   occurred_on, time(20, 0), tzinfo=UTC), **text)
+    plan.log_entries.append(entry)
+    return entry
 
 
 def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, gb, us):
@@ -450,21 +540,15 @@ def _seed_coaches(session, world: _World, rng, password_hash, now, *, gb, us):
 
 
 def _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach_ids):
-    """Give some coaches plans and relationships, so some supporters are full."""
-    need_keys = sorted(world.needs)
-    for coach_id in coach_ids[: len(coach_ids) * 2 // 5]:
+    """Give some coaches plans and relationships, so some supporters are full.
+
+    Return how many coaches (from the start of ``coach_ids``) were given plans.
+    """
+    with_plans = len(coach_ids) * 2 // 5
+    for coach_id in coach_ids[:with_plans]:
         starts = today - timedelta(days=rng.randint(0, 200))
-        plan = DevelopmentPlan(coach_id=coach_id, title="My development plan", starts_on=starts,
-                               ends_on=starts + timedelta(days=rng.choice([183, 274, 365])),
-                               status="active")
-        chosen = rng.sample(need_keys, k=rng.randint(2, 4))
-        plan.needs = [PlanNeed(need_id=world.needs[k], priority=rng.randint(1, 5))
-                      for k in chosen]
-        plan.goals = [PlanGoal(title=GOALS.get(k, k.replace("_", " ")),
-                               target_date=plan.ends_on - timedelta(days=rng.randint(0, 60)),
-                               status=rng.choice(["not_started", "in_progress", "achieved"]))
-                      for k in chosen[:2]]
-        session.add(plan)
+        session.add(_random_plan(world, rng, coach_id, starts,
+                                 days=rng.choice([183, 274, 365])))
     session.flush()
 
     # Engagements fill some supporters to capacity, so "waitlist" is visible.
@@ -486,3 +570,32 @@ def _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach
                          "started_on": today - timedelta(days=rng.randint(0, 300))})
     if rows:
         session.execute(insert(Engagement), rows)
+    return with_plans
+
+
+def _random_plan(world: _World, rng, coach_id: int, starts: date, *, days: int,
+                 status: str = "active", programme: str | None = None) -> DevelopmentPlan:
+    need_keys = sorted(world.needs)
+    plan = DevelopmentPlan(coach_id=coach_id, title="My development plan", starts_on=starts,
+                           ends_on=starts + timedelta(days=days), status=status,
+                           programme=programme)
+    chosen = rng.sample(need_keys, k=rng.randint(2, 4))
+    plan.needs = [PlanNeed(need_id=world.needs[k], priority=rng.randint(1, 5)) for k in chosen]
+    plan.goals = [PlanGoal(title=GOALS.get(k, k.replace("_", " ")),
+                           target_date=plan.ends_on - timedelta(days=rng.randint(0, 60)),
+                           status=rng.choice(["not_started", "in_progress", "achieved"])
+                           if status == "active" else "not_started")
+                  for k in chosen[:2]]
+    return plan
+
+
+def _seed_pilot_cohort(session, world: _World, rng, today: date, coach_ids: list[int]) -> None:
+    """Put coaches without a plan on the Advanced Coach pilot, awaiting allocation.
+
+    Their plans are drafts starting in two weeks, so an admin can allocate the
+    cohort to coach developers (the Allocation page) straight away.
+    """
+    starts = today + timedelta(days=14)
+    for coach_id in coach_ids[:PILOT_COHORT]:
+        session.add(_random_plan(world, rng, coach_id, starts, days=274, status="draft",
+                                 programme=PILOT_PROGRAMME))

@@ -78,8 +78,8 @@ def _digest(session) -> str:
 
 def test_seed_demo_is_idempotent(runner, session):
     first = _seed(runner)
-    # 60 and 20 asked for, plus the named demo accounts' two supporters and one coach.
-    assert "Demo data created: 62 supporters, 21 coaches" in first.output
+    # 60 and 20 asked for, plus the named demo accounts: two supporters and two coaches.
+    assert "Demo data created: 62 supporters, 22 coaches" in first.output
     users = count(session, User)
     second = _seed(runner)
     assert "nothing changed" in second.output
@@ -160,9 +160,9 @@ def test_demo_coach_finds_the_demo_mentor_nearby(full_demo, client):
         "needs": "technical_model", "mode": "in_person", "limit": 10}).get_json()
     names = [r["name"] for r in body["results"]]
     assert "Demo Supporter" in names
-    # The demo developer already supports the demo coach: one of two places left.
+    # The demo developer's two places are both taken: listed, if at all, as full.
     developer = [r for r in body["results"] if r["name"] == "Demo Coach Developer"]
-    assert not developer or developer[0]["availability"]["places_free"] == 1
+    assert not developer or developer[0]["availability"]["places_free"] == 0
 
 
 def test_demo_stamps_are_already_past_when_seeded(full_demo):
@@ -177,3 +177,47 @@ def test_demo_stamps_are_already_past_when_seeded(full_demo):
     for stamp in latest:
         assert stamp is not None
         assert (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)) <= start
+
+
+@pytest.fixture
+def small_demo_today(runner, session):
+    """A small demo seeded for the real today, as `make run` does, for clock-bound views."""
+    result = runner.invoke(args=["seed-demo", "--supporters", "300", "--coaches", "60"])
+    assert result.exit_code == 0, result.output
+    return session
+
+
+def test_demo_developer_has_a_full_caseload_with_both_kinds_of_overdue(small_demo_today,
+                                                                       visitor):
+    developer = small_demo_today.scalar(
+        sa.select(User).where(User.email == "developer@example.org"))
+    body = visitor(developer).api("get", "/api/v1/caseload?sort=coach").get_json()
+    assert body["capacity"]["text"] == "2 of 2"
+    rows = {r["coach"]["name"]: r for r in body["rows"]}
+    assert set(rows) == {"Demo Coach", "Priya Shah"}
+    on_track, lapsed = rows["Demo Coach"], rows["Priya Shah"]
+    assert not on_track["overdue"] and on_track["last_log_on"]
+    assert on_track["goal_counts"]["in_progress"] == 1
+    assert lapsed["log_overdue_since"] and lapsed["overdue_reviews"]
+
+
+def test_demo_coach_log_shows_the_developers_comment(small_demo_today, visitor):
+    coach = small_demo_today.scalar(sa.select(User).where(User.email == "coach@example.org"))
+    plan_id = visitor(coach).api("get", "/api/v1/plans").get_json()[0]["id"]
+    log = visitor(coach).api("get", f"/api/v1/plans/{plan_id}/log").get_json()
+    entries = log["entries"]
+    assert len(entries) == 2 and log["total_minutes"] == 135
+    comments = [c for e in entries for c in e["comments"]]
+    assert [c["author"] for c in comments] == ["Demo Coach Developer"]
+
+
+def test_demo_pilot_cohort_can_be_allocated_at_once(small_demo_today, visitor):
+    from app.services.demo_data import PILOT_COHORT, PILOT_PROGRAMME
+
+    admin = small_demo_today.scalar(sa.select(User).where(User.email == "admin@example.org"))
+    response = visitor(admin).api("post", "/api/v1/admin/allocations",
+                                  json={"programme": PILOT_PROGRAMME})
+    assert response.status_code == 201, response.get_json()
+    run = response.get_json()
+    assert len(run["pairs"]) + len(run["unplaced"]) + len(run["left_out"]) == PILOT_COHORT
+    assert run["pairs"], "the demo pool must have coach developers with places"
