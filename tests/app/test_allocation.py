@@ -266,6 +266,23 @@ def test_the_admin_pages_from_membership_to_publication(cohort, session, make_ac
     assert admin.post(f"/admin/allocations/{run.id}/publish").status_code == 409
 
 
+def test_a_large_pool_is_folded_so_the_proposal_stays_in_view(cohort):
+    admin = cohort["as_admin"]
+    form = admin.get("/admin/allocations").get_data(as_text=True)
+    # The whole pool is in unless narrowed; its checkboxes sit folded away.
+    assert '<details class="pool-list" >' in form and "(3 of 3 in)" in form
+    narrowed = admin.post("/admin/allocations", data={
+        "programme": PILOT, "pool": [str(cohort["dee"].id)], "radius_km": "-5",
+        "mode": "either", "objective": "coverage"})
+    assert narrowed.status_code == 422
+    assert '<details class="pool-list" open>' in narrowed.get_data(as_text=True)
+
+    run = propose(cohort)
+    detail = admin.get(f"/admin/allocations/{run['id']}").get_data(as_text=True)
+    folded = detail.index("1 more in the pool with nobody proposed")
+    assert detail.index("Dee Developer</td>") < folded < detail.index("Flo Faraway</td>")
+
+
 def test_publication_is_refused_when_a_coach_closed_their_account(cohort, session):
     from datetime import UTC, datetime
 
