@@ -287,7 +287,8 @@ def _allocation(index: SupportIndex, weights: Weights, options: list[_Options],
 def _pair_match(index: SupportIndex, weights: Weights, option: _Options, row: int) -> Match:
     """Return the match of a coach with one supporter, with its score and reasons."""
     query = option.coach.query
-    writer = ReasonWriter(query, index.labels, index.related_groups)
+    # Read by whoever allocates, not by the coach: "their needs", "above them".
+    writer = ReasonWriter(query, index.labels, index.related_groups, about_coach=True)
     hit = np.flatnonzero(option.pool.rows == row)
     if len(hit):
         return build_matches(index, weights, option.prof, option.pool, hit, writer)[0]

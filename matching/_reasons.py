@@ -19,7 +19,9 @@ class ReasonWriter:
     """Write the reasons of matches for one query.
 
     Labels and orderings that depend only on the query are worked out once,
-    so each match costs a few set look-ups.
+    so each match costs a few set look-ups. Reasons speak to the coach ("your
+    needs", "above you") unless ``about_coach`` is set, for a reader choosing
+    on the coach's behalf ("their needs", "above them").
 
     Examples
     --------
@@ -35,8 +37,9 @@ class ReasonWriter:
     """  # noqa: E501
 
     def __init__(self, query: Query, labels: Labels,
-                 related: Mapping[str, frozenset[str]]) -> None:
+                 related: Mapping[str, frozenset[str]], *, about_coach: bool = False) -> None:
         self.query = query
+        self._their, self._them = ("their", "them") if about_coach else ("your", "you")
         self._groups = [(g, labels.event_group(g)) for g in sorted(query.event_groups)]
         self._related = {
             g: [(o, f"{labels.event_group(o)} (related to {label})")
@@ -63,8 +66,8 @@ class ReasonWriter:
             reasons.append(", ".join(dict.fromkeys(groups)))
         covered = [label for k, label in self._needs if k in candidate.needs]
         if covered:
-            reasons.append(_needs_text(covered, self._total_needs))
-        reasons.append(_ladder_text(candidate, self.query))
+            reasons.append(_needs_text(covered, self._total_needs, self._their))
+        reasons.append(_ladder_text(candidate, self.query, self._them))
         if supervision >= 1.0:
             reasons.append("same club: can supervise")
         elif supervision > 0.0:
@@ -170,25 +173,25 @@ def _why(query: Query, diagnostics: Diagnostics) -> list[str]:
     return [f"{count:,} {phrases[rule]}" for rule, count in diagnostics.removed.items() if count]
 
 
-def _needs_text(covered: list[str], total: int) -> str:
+def _needs_text(covered: list[str], total: int, your: str) -> str:
     names = ", ".join(covered)
     if total == 1:
-        return f"covers your need: {names}"
+        return f"covers {your} need: {names}"
     if len(covered) == total:
-        return f"covers all {total} of your needs: {names}"
-    return f"covers {len(covered)} of your {total} needs: {names}"
+        return f"covers all {total} of {your} needs: {names}"
+    return f"covers {len(covered)} of {your} {total} needs: {names}"
 
 
-def _ladder_text(candidate: Candidate, query: Query) -> str:
+def _ladder_text(candidate: Candidate, query: Query, you: str) -> str:
     label = candidate.qualification or f"Rank {candidate.level}"
     if query.level is None:
         return label
     gap = candidate.level - query.level
     if gap == 0:
-        return f"{label}, same level as you"
+        return f"{label}, same level as {you}"
     levels = "level" if abs(gap) == 1 else "levels"
     side = "above" if gap > 0 else "below"
-    return f"{label}, {_number(abs(gap))} {levels} {side} you"
+    return f"{label}, {_number(abs(gap))} {levels} {side} {you}"
 
 
 def _number(n: int) -> str:

@@ -253,3 +253,15 @@ def test_allocation_uses_the_same_hard_rules_as_rank():
     scores = eligible_scores(index, cohort)
     _assert_valid(allocate(cohort, index), index, scores)
     _assert_valid(greedy(cohort, index), index, scores)
+
+
+def test_allocation_reasons_speak_of_the_coach_and_search_reasons_to_them():
+    # An admin reads an allocation; the coach reads their own search.
+    supporters = [developer(1, 5.0, needs={"periodisation", "strength"}, level=5)]
+    cohort = [coach(1, needs={"periodisation": 3, "strength": 1}, level=3)]
+    allocated = allocate(cohort, supporters).assignments[0].match.reasons
+    assert "covers all 2 of their needs: periodisation, strength" in allocated
+    assert any(r.endswith("two levels above them") for r in allocated)
+    searched = SupportIndex.build(supporters).rank(cohort[0].query).matches[0].reasons
+    assert "covers all 2 of your needs: periodisation, strength" in searched
+    assert any(r.endswith("two levels above you") for r in searched)
