@@ -236,6 +236,16 @@ class LogEntry(MethodView):
         db.session.commit()
         return _entry(plan_id, entry_id)
 
+    @blp.response(204)
+    @errors(blp, 400, 401, 404, 409)
+    def delete(self, plan_id, entry_id):
+        """(Coach) delete an entry written by mistake, with its comments and goal links.
+
+        Goal progress that cited it as evidence keeps its status, without the evidence.
+        """
+        reflective_log.delete_entry(db.session, current_user, plan_id, entry_id)
+        db.session.commit()
+
 
 @blp.route("/plans/<id:plan_id>/log/<id:entry_id>/comments")
 class Comments(MethodView):

@@ -1,4 +1,4 @@
-"""The reflective log: read it, write and correct entries, comment on them."""
+"""The reflective log: read it, write, correct and delete entries, comment on them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.auth.forms import FORM_ERROR, submit
 from app.caseload import bp
 from app.errors import Conflict
 from app.extensions import db
+from app.schemas.accounts import ConfirmArgs
 from app.schemas.plans import CommentArgs, LogEntryArgs
 from app.services import reflective_log
 
@@ -68,6 +69,18 @@ def _entry_form(plan_id: int, entry_id: int | None):
         values = {"occurred_on": date.today().isoformat(), "goal_ids": []}
     return render_template("plans/entry_form.html", log=log, entry_id=entry_id,
                            values=values, errors=errors), status
+
+
+@bp.post("/plans/<id:plan_id>/log/<id:entry_id>/delete")
+@login_required
+def delete_entry(plan_id: int, entry_id: int):
+    """Delete a reflective log entry, with its comments."""
+    outcome = submit(ConfirmArgs(), lambda args: reflective_log.delete_entry(
+        db.session, current_user, plan_id, entry_id))
+    if outcome.ok:
+        flash("Entry deleted.", "success")
+        return redirect(url_for("caseload.plan_log", plan_id=plan_id))
+    return _log(plan_id, outcome.errors, request.form, outcome.status)
 
 
 @bp.post("/plans/<id:plan_id>/log/<id:entry_id>/comments")

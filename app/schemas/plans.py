@@ -408,7 +408,7 @@ class LogPlanSchema(Schema):
 class ReflectiveLogSchema(Schema):
     plan = fields.Nested(LogPlanSchema)
     your_side = fields.String()
-    can = fields.List(fields.String(), metadata={"description": "add, edit, comment"})
+    can = fields.List(fields.String(), metadata={"description": "add, edit, delete, comment"})
     total_minutes = fields.Integer()
     entries = fields.List(fields.Nested(LogEntrySchema), metadata={"description": "Newest "
                                                                                   "first"})

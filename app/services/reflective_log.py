@@ -1,7 +1,7 @@
 """The reflective log: the coach's entries, comments on them, goal progress they evidence.
 
-Access follows the plan (``plans.access``): the coach writes and edits their
-own entries; the coach and the supporters working with them now comment and
+Access follows the plan (``plans.access``): the coach writes, edits and deletes
+their own entries; the coach and the supporters working with them now comment and
 record a goal's progress, which needs a log entry as evidence; a supporter
 whose engagement has ended and admins read; everyone else gets 404.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
@@ -104,6 +104,30 @@ def update_entry(session: Session, actor: User, plan_id: int, entry_id: int, arg
     session.flush()
     audit.record(session, "log.entry_edited", actor=actor, subject=entry)
     return entry
+
+
+def delete_entry(session: Session, actor: User, plan_id: int, entry_id: int) -> None:
+    """The coach deletes one of their entries (a mistake or a duplicate), with its comments.
+
+    Its links to goals go with it. Goal progress that cited it as evidence is
+    kept (it is the coach's development record) but no longer names an entry.
+    """
+    found = access(session, actor, plan_id, change=True)
+    entry = _entry(session, found.plan, entry_id)
+    _as_coach(found)
+    _must_be_open(found.plan)
+    # The foreign keys would do the same (CASCADE, SET NULL); doing it here keeps
+    # the session's loaded rows true and tells the audit log what went.
+    uncited = session.execute(
+        update(GoalProgress).where(GoalProgress.evidence_entry_id == entry.id)
+        .values(evidence_entry_id=None)).rowcount
+    comments = session.execute(
+        delete(LogComment).where(LogComment.entry_id == entry.id)).rowcount
+    audit.record(session, "log.entry_deleted", actor=actor, subject=entry,
+                 details={"plan_id": found.plan.id, "comments": comments,
+                          "progress_uncited": uncited})
+    session.delete(entry)
+    session.flush()
 
 
 def add_comment(session: Session, actor: User, plan_id: int, entry_id: int, body: str, *,
@@ -205,7 +229,7 @@ def log_view(session: Session, actor: User, plan_id: int) -> dict:
     open_plan = plan.status in OPEN_PLAN_STATUSES
     can = []
     if found.side == "coach" and open_plan:
-        can += ["add", "edit"]
+        can += ["add", "edit", "delete"]
     if found.can_change:
         can.append("comment")
     return {

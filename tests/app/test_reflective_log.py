@@ -5,7 +5,16 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import GoalProgress, LogComment, OutboxMessage, PlanGoal, ReflectiveLogEntry
+from app.models import (
+    AuditEvent,
+    DevelopmentPlan,
+    GoalProgress,
+    LogComment,
+    OutboxMessage,
+    PlanGoal,
+    ReflectiveLogEntry,
+)
+from app.models.plans import log_entry_goals
 
 TODAY = date.today()
 
@@ -208,3 +217,142 @@ def test_a_form_without_its_csrf_token_changes_nothing(world, session):
         "goal_ids": [str(world["goals"][0])]})
     assert raw.status_code == 400
     assert count(session, ReflectiveLogEntry) == 0
+
+
+# --- deleting an entry ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cited(world, session):
+    """An entry about both goals, commented on and cited as a goal's evidence, and another."""
+    plan_id = world["plan"].id
+    doomed = add(world, goal_ids=world["goals"])
+    kept = add(world, what_happened="Another session.")
+    for who, body in (("as_mentor", "Try a RAMP warm-up."), ("as_coach", "Will do.")):
+        assert world[who].api("post", f"/api/v1/plans/{plan_id}/log/{doomed['id']}/comments",
+                              json={"body": body}).status_code == 201
+    assert world["as_mentor"].api("post", f"/api/v1/plans/{plan_id}/goals/{world['goals'][1]}"
+                                  "/progress", json={"status": "in_progress",
+                                                     "evidence_entry_id": doomed["id"]}
+                                  ).status_code == 201
+    return {"id": doomed["id"], "kept": kept["id"],
+            "path": f"/api/v1/plans/{plan_id}/log/{doomed['id']}"}
+
+
+def held(session, entry_id):
+    """What the database holds about an entry: its row, comments, goal links, citations."""
+    session.expire_all()
+    return {
+        "entry": session.get(ReflectiveLogEntry, entry_id) is not None,
+        "comments": session.scalar(sa.select(sa.func.count()).select_from(LogComment)
+                                   .where(LogComment.entry_id == entry_id)),
+        "goal_links": session.scalar(sa.select(sa.func.count()).select_from(log_entry_goals)
+                                     .where(log_entry_goals.c.entry_id == entry_id)),
+        "cited_by": session.scalar(sa.select(sa.func.count()).select_from(GoalProgress)
+                                   .where(GoalProgress.evidence_entry_id == entry_id)),
+    }
+
+
+def test_the_coach_deletes_an_entry_with_its_comments_and_goal_links(world, session, cited):
+    plan_id = world["plan"].id
+    assert held(session, cited["id"]) == {"entry": True, "comments": 2, "goal_links": 2,
+                                          "cited_by": 1}
+    response = world["as_coach"].api("delete", cited["path"])
+    assert response.status_code == 204 and response.data == b""
+
+    assert held(session, cited["id"]) == {"entry": False, "comments": 0, "goal_links": 0,
+                                          "cited_by": 0}
+    event = session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "log.entry_deleted"))
+    assert (event.actor_id, event.subject_id) == (world["coach"].id, cited["id"])
+    assert event.details == {"plan_id": plan_id, "comments": 2, "progress_uncited": 1}
+    log = world["as_coach"].get(f"/api/v1/plans/{plan_id}/log").get_json()
+    assert [e["id"] for e in log["entries"]] == [cited["kept"]]
+    assert log["total_minutes"] == 90
+    assert world["as_coach"].get(f"/plans/{plan_id}/log/{cited['id']}/edit").status_code == 404
+    assert world["as_coach"].api("put", cited["path"], json=entry()).status_code == 404
+    again = world["as_coach"].api("delete", cited["path"])
+    assert again.status_code == 404
+    assert again.get_json()["message"] == "No reflective log entry with that id in this plan."
+
+    # The progress it evidenced stays on record, naming no entry; the other entry is whole.
+    plan = world["as_mentor"].get(f"/api/v1/plans/{plan_id}").get_json()
+    second = next(g for g in plan["goals"] if g["id"] == world["goals"][1])
+    assert second["status"] == "in_progress" and second["progress"][0]["evidence"] is None
+    assert [g["entries"] for g in plan["goals"]] == [1, 0]
+    assert count(session, GoalProgress) == 1
+    assert held(session, cited["kept"])["goal_links"] == 1
+
+
+@pytest.mark.parametrize("who, status", [("as_mentor", 409), ("as_former", 409),
+                                         ("as_admin", 409), ("as_stranger", 404),
+                                         ("as_other", 404), ("anonymous", 401)])
+def test_only_the_coach_deletes_their_entries(world, session, cited, make_account, visitor,
+                                               who, status):
+    world["as_admin"] = visitor(make_account(roles=["admin"]))
+    world["anonymous"] = visitor()
+    before = held(session, cited["id"])
+    response = world[who].api("delete", cited["path"])
+    assert response.status_code == status
+    assert set(response.get_json()) >= {"code", "status", "message"}
+    assert held(session, cited["id"]) == before
+    if status == 404:
+        # Told exactly what a missing entry would tell them: nothing about this one.
+        missing = world[who].api("delete", f"/api/v1/plans/{world['plan'].id}/log/{2**31 - 1}")
+        assert response.get_json() == missing.get_json()
+
+
+def test_an_entry_is_deleted_only_through_its_own_plan(world, session, cited):
+    other_plan = world["other_plan"].id
+    response = world["as_other"].api("delete", f"/api/v1/plans/{other_plan}/log/{cited['id']}")
+    assert response.status_code == 404
+    assert held(session, cited["id"])["entry"] is True
+
+
+def test_an_entry_of_a_closed_plan_is_not_deleted(world, session, cited):
+    session.get(DevelopmentPlan, world["plan"].id).status = "completed"
+    session.commit()
+    response = world["as_coach"].api("delete", cited["path"])
+    assert response.status_code == 409 and "completed" in response.get_json()["message"]
+    assert held(session, cited["id"]) == {"entry": True, "comments": 2, "goal_links": 2,
+                                          "cited_by": 1}
+    page = world["as_coach"].get(f"/plans/{world['plan'].id}/log").get_data(as_text=True)
+    assert "/delete" not in page
+
+
+def test_the_entry_resource_allows_put_and_delete(world, cited):
+    response = world["as_coach"].api("post", cited["path"], json=entry())
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"DELETE", "OPTIONS", "PUT"}
+
+
+def test_the_coach_deletes_an_entry_from_the_log_page(world, session, cited):
+    plan_id = world["plan"].id
+    log_page = f"/plans/{plan_id}/log"
+    action = f"{log_page}/{cited['id']}/delete"
+    page = world["as_coach"].get(log_page).get_data(as_text=True)
+    form = page[page.index(f'action="{action}"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="csrf_token"' in form and "This cannot be undone." in form
+    assert "<summary>Delete entry" in page
+    assert page.rindex("<details", 0, page.index(action)) > page.index(f'id="entry-{cited["id"]}"')
+    assert action not in world["as_mentor"].get(log_page).get_data(as_text=True)
+
+    refused = world["as_mentor"].post(action)
+    assert refused.status_code == 409
+    assert "Only the coach writes their reflective log" in refused.get_data(as_text=True)
+    assert held(session, cited["id"])["entry"] is True
+
+    done = world["as_coach"].post(action)
+    assert done.status_code == 302 and done.headers["Location"].endswith(log_page)
+    assert held(session, cited["id"]) == {"entry": False, "comments": 0, "goal_links": 0,
+                                          "cited_by": 0}
+    after = world["as_coach"].get(log_page).get_data(as_text=True)
+    assert "Entry deleted." in after and f'id="entry-{cited["id"]}"' not in after
+    assert world["as_coach"].post(action).status_code == 404
+
+
+def test_deleting_from_the_page_without_the_csrf_token_changes_nothing(world, session, cited):
+    raw = world["as_coach"].client.post(f"/plans/{world['plan'].id}/log/{cited['id']}/delete")
+    assert raw.status_code == 400
+    assert held(session, cited["id"]) == {"entry": True, "comments": 2, "goal_links": 2,
+                                          "cited_by": 1}
