@@ -42,8 +42,6 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-
-
 def database_url(request, tmp_path_factory) -> str:
     """A migrated, empty database for the session, on each backend in turn."""
     if request.param == "sqlite":
@@ -79,8 +77,10 @@ def config_for(url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "GEODATA_CACHE_DIR": os.environ["GEODATA_CACHE_DIR"],
         "LOG_LEVEL": "WARNING",
-        # Tests see every change at once; production checks every couple of seconds.
+        # Tests see every change at once; production checks every couple of seconds,
+        # and rebuilds in the background once a build is slow (as on a busy CI machine).
         "SEARCH_INDEX_CHECK_SECONDS": 0,
+        "SEARCH_INDEX_INLINE_REBUILD_SECONDS": float("inf"),
         "MAP_TILE_URL": "",
     }
     config.update(overrides)
@@ -88,16 +88,12 @@ def config_for(url: str, **overrides) -> dict:
 
 
 @pytest.fixture
-
-
 def app_config() -> dict:
     """Per-test overrides for the app's config (tests may update it first)."""
     return {}
 
 
 @pytest.fixture
-
-
 def app(database_url, app_config):
     from app import create_app
     from app.extensions import db
@@ -131,22 +127,16 @@ def empty_all_tables(engine) -> None:
 
 
 @pytest.fixture
-
-
 def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-
-
 def runner(app):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-
-
 def session(app):
     """The app's database session, inside an app context."""
     from app.extensions import db
@@ -156,8 +146,6 @@ def session(app):
 
 
 @pytest.fixture
-
-
 def make_user(session):
     """Return a function creating a committed user: ``make_user(roles=["coach"])``."""
     from app.models import User, UserRole
@@ -177,8 +165,6 @@ def make_user(session):
 
 
 @pytest.fixture
-
-
 def make_supporter(session, make_user):
     """Return a function creating a committed, searchable supporter.
 
