@@ -395,12 +395,14 @@ def _seed_caseload(session, world: _World, password_hash, now, *, coach_id, deve
         next_steps="Spread the throws across two blocks before the review.")
     session.flush()
     session.add_all([
-        LogComment(entry_id=first.id, author_id=developer_id, created_at=now,
+        LogComment(entry_id=first.id, author_id=developer_id,
+                   created_at=first.created_at + timedelta(hours=14),
                    body="Good catch on the deceleration. What do your athletes feel "
                         "in the last two strides?"),
         GoalProgress(goal_id=on_track.goals[0].id, status="in_progress",
                      evidence_entry_id=second_entry.id, recorded_on=today - timedelta(days=8),
-                     recorded_by_id=developer_id, created_at=now,
+                     recorded_by_id=developer_id,
+                     created_at=second_entry.created_at + timedelta(hours=14),
                      note="The drill is working; next, the written model."),
     ])
 

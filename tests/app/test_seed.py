@@ -1,7 +1,7 @@
 """Taxonomy and demo data commands: idempotent, deterministic, representative."""
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -207,8 +207,12 @@ def test_demo_coach_log_shows_the_developers_comment(small_demo_today, visitor):
     log = visitor(coach).api("get", f"/api/v1/plans/{plan_id}/log").get_json()
     entries = log["entries"]
     assert len(entries) == 2 and log["total_minutes"] == 135
-    comments = [c for e in entries for c in e["comments"]]
-    assert [c["author"] for c in comments] == ["Demo Coach Developer"]
+    commented = [(e, c) for e in entries for c in e["comments"]]
+    assert [c["author"] for _, c in commented] == ["Demo Coach Developer"]
+    # Answered the day after the entry, not on the day the demo was made.
+    entry, comment = commented[0]
+    assert date.fromisoformat(comment["at"][:10]) == \
+        date.fromisoformat(entry["occurred_on"]) + timedelta(days=1)
 
 
 def test_demo_pilot_cohort_can_be_allocated_at_once(small_demo_today, visitor):
