@@ -32,7 +32,7 @@ run: install
 
 ## test: install with the test extra (and Chromium and axe-core where possible), run the suite
 test: install-test browser-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## browser-deps: Chromium from Debian packages (as root), axe-core from npm
 browser-deps:

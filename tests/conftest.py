@@ -42,19 +42,42 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request, tmp_path_factory) -> str:
-    """A migrated, empty database for the session, on each backend in turn."""
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database for the session, on each backend in turn.
+
+    Under pytest-xdist every worker gets a PostgreSQL database of its own
+    (TEST_DATABASE_URL's name plus the worker id), dropped at the end.
+    """
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    else:
-        url = sqlalchemy_url(TEST_DATABASE_URL)
+        migrate_to_head(url)
+        yield url
+        return
+    base = sa.make_url(sqlalchemy_url(TEST_DATABASE_URL))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        url = base.render_as_string(hide_password=False)
         engine = sa.create_engine(url)
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
         engine.dispose()
-    migrate_to_head(url)
-    return url
+        migrate_to_head(url)
+        yield url
+        return
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate_to_head(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def migrate_to_head(url: str) -> None:
