@@ -24,6 +24,10 @@ class OutboxMessage(db.Model):
     # The account it is for, so erasing an account erases its mail too.
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The account whose words or contact details the message carries (a coach's
+    # request, a comment, a proposal), so erasing that account erases them here too.
+    about_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)

@@ -259,7 +259,7 @@ def close_engagement(session: Session, actor: User, engagement_id: int, args: di
     session.flush()
     audit.record(session, "engagement.closed", actor=actor, subject=engagement,
                  details={"plan_completed": bool(args.get("complete_plan") and plan)})
-    mailer.queue(session, to=engagement.coach, kind="engagement_closed",
+    mailer.queue(session, to=engagement.coach, kind="engagement_closed", about=actor,
                  subject=f"{actor.display_name} has closed your work together",
                  template="engagement_closed",
                  context={"supporter": actor, "engagement": engagement, "outcome": outcome,

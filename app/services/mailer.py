@@ -47,14 +47,19 @@ class SendReport:
 
 def queue(session: Session, *, to: User, kind: str, subject: str, template: str,
           context: dict | None = None, dedupe_key: str | None = None,
-          now: datetime | None = None) -> OutboxMessage | None:
-    """Queue ``email/<template>.txt`` for ``to``; None when ``dedupe_key`` was used before."""
+          about: User | None = None, now: datetime | None = None) -> OutboxMessage | None:
+    """Queue ``email/<template>.txt`` for ``to``; None when ``dedupe_key`` was used before.
+
+    ``about`` is the other person whose words or contact details the message
+    carries: erasing their account removes it.
+    """
     if dedupe_key is not None and session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
         return None
     now = now or datetime.now(UTC)
     body = render_template(f"email/{template}.txt", recipient=to, **(context or {}))
-    message = OutboxMessage(user_id=to.id, to_address=to.email, subject=subject[:200],
+    message = OutboxMessage(user_id=to.id, about_user_id=about.id if about else None,
+                            to_address=to.email, subject=subject[:200],
                             body=body, kind=kind, dedupe_key=dedupe_key,
                             created_at=now, next_attempt_at=now)
     session.add(message)

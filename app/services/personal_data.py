@@ -261,7 +261,9 @@ def erase(session: Session, user: User, password: str, *,
                     .values(note=""))
     session.execute(update(PlanChange).where(PlanChange.decided_by_id == user.id)
                     .values(decision_note=None))
-    session.execute(delete(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    # Mail to them, and mail to others carrying their words or contact details.
+    session.execute(delete(OutboxMessage).where(
+        or_(OutboxMessage.user_id == user.id, OutboxMessage.about_user_id == user.id)))
     session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id)
                     .values(ip_address=None))
     for plan in session.scalars(select(DevelopmentPlan).where(

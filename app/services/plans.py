@@ -484,7 +484,7 @@ def propose_change(session: Session, actor: User, plan_id: int, args: dict, *,
     url = mailer.absolute_url("caseload.plan_detail", plan_id=plan.id)
     summary = describe_changes(session, content_of(plan), content)
     for person in _other_side(found, actor):
-        mailer.queue(session, to=person, kind="plan_change_proposed",
+        mailer.queue(session, to=person, kind="plan_change_proposed", about=actor,
                      subject=f"{actor.display_name} proposes a change to the development plan",
                      template="plan_change_proposed",
                      context={"proposer": actor, "plan": plan, "summary": summary,
@@ -539,6 +539,7 @@ def decide_change(session: Session, actor: User, plan_id: int, change_id: int,
                  details={"plan_id": plan.id})
     if change.proposed_by is not None:
         mailer.queue(session, to=change.proposed_by, kind=f"plan_change_{change.status}",
+                     about=actor,
                      subject=f"{actor.display_name} {change.status} your change to the plan",
                      template="plan_change_decided",
                      context={"decider": actor, "change": change, "plan": plan,

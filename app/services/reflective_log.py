@@ -147,7 +147,7 @@ def add_comment(session: Session, actor: User, plan_id: int, entry_id: int, body
     url = mailer.absolute_url("caseload.plan_log", plan_id=found.plan.id,
                               _anchor=f"entry-{entry.id}")
     for reader in readers:
-        mailer.queue(session, to=reader, kind="log_comment",
+        mailer.queue(session, to=reader, kind="log_comment", about=actor,
                      subject=f"{actor.display_name} commented on a reflective log entry",
                      template="log_comment",
                      context={"author": actor, "entry": entry, "body": comment.body, "url": url},

@@ -122,7 +122,7 @@ def send_request(session: Session, coach: User, data: dict, *,
     session.flush()
     audit.record(session, "request.sent", actor=coach, subject=support_request,
                  details={"supporter_id": profile.id, "role": role.key})
-    mailer.queue(session, to=profile.user, kind="request_received",
+    mailer.queue(session, to=profile.user, kind="request_received", about=coach,
                  subject=f"{coach.display_name} asks you to be their {role.name.lower()}",
                  template="request_received",
                  context={"request": support_request, "coach": coach, "role": role,
@@ -235,6 +235,7 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
     _answered(profile, now)
     audit.record(session, "request.accepted", actor=supporter_user, subject=support_request)
     mailer.queue(session, to=support_request.coach, kind="request_accepted",
+                 about=supporter_user,
                  subject=f"{supporter_user.display_name} accepted your request",
                  template="request_accepted",
                  context={"request": support_request, "supporter": supporter_user,
@@ -259,6 +260,7 @@ def close_when_full(session: Session, profile: SupporterProfile, now: datetime) 
         audit.record(session, "request.closed_full", subject=other,
                      details={"supporter_id": profile.id})
         mailer.queue(session, to=other.coach, kind="request_closed_full",
+                     about=profile.user,
                      subject=f"{name} is full: others can help",
                      template="request_closed_full",
                      context={"request": other, "supporter_name": name,
@@ -277,6 +279,7 @@ def decline(session: Session, supporter_user: User, request_id: int, reason: str
     _answered(support_request.supporter, now)
     audit.record(session, "request.declined", actor=supporter_user, subject=support_request)
     mailer.queue(session, to=support_request.coach, kind="request_declined",
+                 about=supporter_user,
                  subject=f"{supporter_user.display_name} cannot take your request",
                  template="request_declined",
                  context={"request": support_request, "supporter": supporter_user,
@@ -301,6 +304,7 @@ def ask_for_information(session: Session, supporter_user: User, request_id: int,
     audit.record(session, "request.information_requested", actor=supporter_user,
                  subject=support_request)
     mailer.queue(session, to=support_request.coach, kind="request_question",
+                 about=supporter_user,
                  subject=f"{supporter_user.display_name} has a question about your request",
                  template="request_question",
                  context={"request": support_request, "author": supporter_user,
@@ -318,6 +322,7 @@ def reply(session: Session, coach: User, request_id: int, body: str, *,
                                body=body.strip(), created_at=now))
     audit.record(session, "request.replied", actor=coach, subject=support_request)
     mailer.queue(session, to=support_request.supporter.user, kind="request_reply",
+                 about=coach,
                  subject=f"{coach.display_name} answered about their request",
                  template="request_question",
                  context={"request": support_request, "author": coach, "body": body.strip(),
@@ -334,6 +339,7 @@ def withdraw(session: Session, coach: User, request_id: int, reason: str | None 
     _close(support_request, "withdrawn", (reason or "").strip() or None, now)
     audit.record(session, "request.withdrawn", actor=coach, subject=support_request)
     mailer.queue(session, to=support_request.supporter.user, kind="request_withdrawn",
+                 about=coach,
                  subject=f"{coach.display_name} withdrew their request",
                  template="request_withdrawn",
                  context={"request": support_request, "coach": coach}, now=now)
@@ -368,6 +374,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> ExpiryReport
         audit.record(session, "request.expired", subject=support_request,
                      details={"supporter_id": profile.id})
         mailer.queue(session, to=support_request.coach, kind="request_expired",
+                     about=profile.user,
                      subject=f"Your request to {name} has expired",
                      template="request_expired",
                      context={"request": support_request, "supporter_name": name, "days": days,

@@ -100,6 +100,11 @@ def test_delete_erases_personal_data_and_keeps_anonymous_counts(
     assert engagement.status == "closed"
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
         OutboxMessage.user_id == coach.id)) == 0
+    # Mail to others that quoted the coach, sent or not, goes too.
+    mail = " ".join(subject + body for subject, body in session.execute(
+        sa.select(OutboxMessage.subject, OutboxMessage.body)))
+    for said in ("Secret plans", "More secrets", "Kim Coach", "kim@example.com"):
+        assert said not in mail
     assert all(e.ip_address in (None, "") for e in session.scalars(
         sa.select(AuditEvent).where(AuditEvent.actor_id == coach.id)))
     # Signed out, and the address can never sign in again.
@@ -272,6 +277,11 @@ def test_erasing_the_developer_blanks_their_words_and_keeps_the_coachs_record(ca
     assert [(p["note"], p["by"]) for p in progress] == [("Good start.", "Deleted user")]
     log = caseload["as_coach"].get(f"/api/v1/plans/{caseload['plan']}/log").get_json()
     assert [c["body"] for c in log["entries"][0]["comments"]] == ["", "Will do."]
+    # Emails to the coach quoting the developer's comment or proposals are gone too.
+    mail = " ".join(subject + body for subject, body in session.execute(
+        sa.select(OutboxMessage.subject, OutboxMessage.body)))
+    for said in ("RAMP warm-up", "jumps clinic", "Not yet, Cara", "Dev Eloper"):
+        assert said not in mail
 
 
 def test_erasing_the_coach_takes_their_plan_and_all_its_history(caseload, session):
