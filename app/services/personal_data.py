@@ -103,9 +103,10 @@ def _plans_export(session: Session, user: User, plans: list[DevelopmentPlan]) ->
                           "by_you": c.author_id == user.id} for c in comments.get(e.id, [])],
         } for e in plan.log_entries],
         "reviews": [_row(r, ("id", "due_on", "held_on", "notes")) for r in plan.reviews],
-        "changes": [{**_row(c, CHANGE_FIELDS), "proposed_by_you": c.proposed_by_id == user.id}
-                    for c in changes.get(plan.id, [])],
-        "versions": [_row(v, ("number", "summary", "created_at"))
+        # The whole plan as each proposal would have it and as each version had it.
+        "changes": [{**_row(c, CHANGE_FIELDS), "proposed_by_you": c.proposed_by_id == user.id,
+                     "content": c.content} for c in changes.get(plan.id, [])],
+        "versions": [_row(v, ("number", "summary", "created_at", "content"))
                      for v in versions.get(plan.id, [])],
     } for plan in plans]
 

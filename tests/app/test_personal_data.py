@@ -225,6 +225,10 @@ def test_the_coach_exports_their_plan_with_everything_written_on_it(caseload):
     assert [(v["number"], v["summary"]) for v in plan["versions"]] == [
         (1, ["Title: Workshop plan."])]
     assert plan["versions"][0]["created_at"]
+    # Each proposal and version carries the whole plan it proposed or recorded.
+    assert [c["content"]["title"] for c in plan["changes"]] == [
+        "Workshop plan", "A bolder plan", "Second thoughts", "Clinic plan"]
+    assert plan["versions"][0]["content"]["title"] == "Workshop plan"
     # What the coach wrote on their own plan is listed with the plan, once.
     assert all(rows == [] for rows in data["written_on_other_plans"].values())
 
