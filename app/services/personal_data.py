@@ -243,11 +243,19 @@ def erase(session: Session, user: User, password: str, *,
                          template="request_declined",
                          context={"request": r, "supporter": None, "suggestions": [],
                                   "search_url": mailer.absolute_url("web.search")}, now=now)
-    session.execute(update(Engagement).where(
-        or_(Engagement.coach_id == user.id,
-            Engagement.supporter_id == (supporter.id if supporter else -1)),
-        Engagement.status == "active").values(status="closed", ended_on=now.date(),
-                                              outcome=None))
+    for e in session.scalars(select(Engagement).where(
+            or_(Engagement.coach_id == user.id,
+                Engagement.supporter_id == (supporter.id if supporter else -1)),
+            Engagement.status == "active")).all():
+        to_coach = e.coach_id != user.id
+        mailer.queue(session, to=e.coach if to_coach else e.supporter.user,
+                     kind="engagement_closed",
+                     subject=f"Your {e.role.name.lower()} closed their account" if to_coach
+                     else "A coach you support closed their account",
+                     template="engagement_ended_account_closed",
+                     context={"engagement": e, "to_coach": to_coach,
+                              "search_url": mailer.absolute_url("web.search")}, now=now)
+        e.status, e.ended_on, e.outcome = "closed", now.date(), None
 
     # Text the person wrote, wherever it is.
     session.execute(update(SupportRequest).where(SupportRequest.coach_id == user.id)

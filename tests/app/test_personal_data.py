@@ -105,6 +105,11 @@ def test_delete_erases_personal_data_and_keeps_anonymous_counts(
         sa.select(OutboxMessage.subject, OutboxMessage.body)))
     for said in ("Secret plans", "More secrets", "Kim Coach", "kim@example.com"):
         assert said not in mail
+    # The supporter hears that their work with this coach has ended, and not who it was.
+    mailbox.deliver()
+    [ended] = [m for m in mailbox.to("sam@example.com")
+               if m["Subject"] == "A coach you support closed their account"]
+    assert "the place is free again" in ended.get_content()
     assert all(e.ip_address in (None, "") for e in session.scalars(
         sa.select(AuditEvent).where(AuditEvent.actor_id == coach.id)))
     # Signed out, and the address can never sign in again.
@@ -286,6 +291,12 @@ def test_erasing_the_developer_blanks_their_words_and_keeps_the_coachs_record(ca
         sa.select(OutboxMessage.subject, OutboxMessage.body)))
     for said in ("RAMP warm-up", "jumps clinic", "Not yet, Cara", "Dev Eloper"):
         assert said not in mail
+    # The coach is told their coach developer has gone, in the mail still to send.
+    [ended] = [body for subject, body in session.execute(
+        sa.select(OutboxMessage.subject, OutboxMessage.body).where(
+            OutboxMessage.user_id == caseload["coach"].id))
+        if subject == "Your coach developer closed their account"]
+    assert "your work together has ended" in ended and "/search" in ended
 
 
 def test_erasing_the_coach_takes_their_plan_and_all_its_history(caseload, session):
