@@ -8,6 +8,7 @@ in production; between tests every table is emptied.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,43 +42,40 @@ def sqlalchemy_url(url: str) -> str:
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
+@contextmanager
+def postgresql_database(name: str):
+    """Create a PostgreSQL database ``name`` beside TEST_DATABASE_URL's; yield its URL; drop it."""
+    base = sa.make_url(sqlalchemy_url(TEST_DATABASE_URL))
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    drop = sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with admin.connect() as conn:
+        conn.execute(drop)
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(drop)
+        admin.dispose()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A migrated, empty database for the session, on each backend in turn.
 
-    Under pytest-xdist every worker gets a PostgreSQL database of its own
-    (TEST_DATABASE_URL's name plus the worker id), dropped at the end.
+    PostgreSQL gets a database of its own per pytest-xdist worker (or for a
+    serial run), named after TEST_DATABASE_URL's and dropped at the end.
     """
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         migrate_to_head(url)
         yield url
         return
-    base = sa.make_url(sqlalchemy_url(TEST_DATABASE_URL))
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        url = base.render_as_string(hide_password=False)
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+    base_name = sa.make_url(TEST_DATABASE_URL).database
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with postgresql_database(f"{base_name}_{worker}") as url:
         migrate_to_head(url)
         yield url
-        return
-    name = f"{base.database}_{worker}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate_to_head(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def migrate_to_head(url: str) -> None:

@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db
 
-from ..conftest import TEST_DATABASE_URL, config_for, sqlalchemy_url
+from ..conftest import TEST_DATABASE_URL, config_for, postgresql_database
 
 
 def _sqlite_url(tmp_path):
@@ -26,17 +26,8 @@ def scratch_url(request, tmp_path):
         return
     if not TEST_DATABASE_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL migrations not tested")
-    base = sa.make_url(sqlalchemy_url(TEST_DATABASE_URL))
-    name = f"fmcs_migrations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgresql_database(f"fmcs_migrations_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 def _tables(engine) -> set[str]:
