@@ -326,12 +326,12 @@ def _seed_named_accounts(session, world: _World, password_hash: str, now: dateti
             "and preparing athletes to peak.")
 
     _seed_caseload(session, world, password_hash, now, coach_id=ids["coach@example.org"],
-                   developer_id=ids["developer@example.org"], developer=developer, at=at,
-                   ladder=ladder)
+                   developer_id=ids["developer@example.org"], developer_profile_id=developer,
+                   at=at, ladder=ladder)
 
 
 def _seed_caseload(session, world: _World, password_hash, now, *, coach_id, developer_id,
-                   developer, at, ladder) -> None:
+                   developer_profile_id, at, ladder) -> None:
     """The demo coach developer's full caseload (2 of 2): one coach on track, one overdue.
 
     The demo coach is two months into a plan with a log the developer has
@@ -371,7 +371,7 @@ def _seed_caseload(session, world: _World, password_hash, now, *, coach_id, deve
     session.add_all(plans)
     session.flush()
     session.execute(insert(Engagement), [{
-        "coach_id": plan.coach_id, "supporter_id": developer,
+        "coach_id": plan.coach_id, "supporter_id": developer_profile_id,
         "role_id": world.roles["coach_developer"], "plan_id": plan.id, "status": "active",
         "started_on": plan.starts_on + timedelta(days=5)} for plan in plans])
 
