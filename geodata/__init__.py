@@ -12,8 +12,11 @@ Examples
 Location(lat=53.82..., lon=-1.58..., precision='postcode', label='LS6 3QS', ...)
 >>> geodata.coarsen(geodata.geocode("LS6 3QS")).label  # doctest: +SKIP
 'LS6'
+>>> geodata.coarsen(geodata.geocode("LS6 3QS"), to="sector").label  # doctest: +SKIP
+'LS6 3'
 """
 
+from ._coarsen import coarsen
 from ._config import Settings, configure, settings
 from ._distance import EARTH_RADIUS_KM, geodesic_km, haversine_km
 from ._errors import (
@@ -25,7 +28,6 @@ from ._errors import (
     PlaceNotFound,
 )
 from ._geocode import (
-    coarsen,
     from_coordinates,
     geocode,
     geocode_online,

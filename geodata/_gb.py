@@ -8,7 +8,8 @@ instantaneous and several worker processes share one copy of the pages.
 
 Sectors (``LS6 3``) and districts (``LS6``) have their own sorted key arrays
 with centroids: the mean of their postcodes' eastings and northings,
-converted like the postcodes.
+converted like the postcodes. Each also records whether its centroid may be
+shown publicly (see :data:`MIN_PUBLIC_LOCATIONS`).
 
 For "what is near this point" the located postcodes are also bucketed on a
 regular latitude/longitude grid (about 1 km cells), stored as the cell ids in
@@ -39,9 +40,10 @@ GRID_DLAT, GRID_DLON = 0.01, 0.015
 GRID_ROWS, GRID_COLS = 1250, 767
 _KM_PER_DEG = math.pi * 6371.0088 / 180.0
 
-#: A district with fewer distinct postcode locations than this is a
-#: single-organisation or tiny-island code; its public form is the nearest
-#: ordinary district, so showing it never singles out a few addresses.
+#: A district or sector with fewer distinct postcode locations than this is a
+#: single-organisation or tiny-island code, whose centroid would nearly pin an
+#: address. Such a district's public form is the nearest ordinary district;
+#: such a sector's is its district's public form.
 MIN_PUBLIC_LOCATIONS = 5
 
 
@@ -130,6 +132,10 @@ def build_gb_arrays(table: np.ndarray) -> dict[str, np.ndarray]:
 
     sector_keys, sector_inv = np.unique(keys & SECTOR_MASK, return_inverse=True)
     sector_coords, _ = _group_centroids(sector_keys, sector_inv, located, e, n)
+    # A sector without located postcodes counts 0, so it is never public.
+    sector_public = (
+        _distinct_locations(sector_inv, len(sector_keys), located, e, n) >= MIN_PUBLIC_LOCATIONS
+    )
     outward_keys, outward_inv = np.unique(keys & OUTWARD_MASK, return_inverse=True)
     outward_coords, _ = _group_centroids(outward_keys, outward_inv, located, e, n)
 
@@ -144,7 +150,9 @@ def build_gb_arrays(table: np.ndarray) -> dict[str, np.ndarray]:
         coords[fill] = group_coords[inv[fill]]
         level[fill] = lvl
 
-    public = _public_outwards(outward_coords, outward_inv, located, e, n)
+    public = _public_outwards(
+        outward_coords, _distinct_locations(outward_inv, len(outward_keys), located, e, n)
+    )
 
     located_idx = np.flatnonzero(located)
     cells = grid_cells(coords[located_idx, 0], coords[located_idx, 1])
@@ -155,6 +163,7 @@ def build_gb_arrays(table: np.ndarray) -> dict[str, np.ndarray]:
         "pc_level": level,
         "sector_keys": sector_keys,
         "sector_coords": sector_coords,
+        "sector_public": sector_public,
         "outward_keys": outward_keys,
         "outward_coords": outward_coords,
         "outward_public": public,
@@ -163,19 +172,24 @@ def build_gb_arrays(table: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _public_outwards(outward_coords, outward_inv, located, e, n) -> np.ndarray:
-    """Map each district to itself, or to the nearest district with enough locations."""
-    n_out = len(outward_coords)
-    # Distinct (district, easting, northing) triples, packed into one int64.
+def _distinct_locations(inverse, n_groups, located, e, n) -> np.ndarray:
+    """Count the distinct located (easting, northing) points in each group."""
+    # Distinct (group, easting, northing) triples, packed into one int64:
+    # eastings and northings are under 2**21 metres, groups far fewer than 2**21.
     packed = (
-        (outward_inv[located].astype(np.int64) << 42)
+        (inverse[located].astype(np.int64) << 42)
         | (e[located].astype(np.int64) << 21)
         | n[located].astype(np.int64)
     )
     packed.sort()
     first = np.ones(len(packed), dtype=bool)
     first[1:] = packed[1:] != packed[:-1]
-    distinct = np.bincount(packed[first] >> 42, minlength=n_out)
+    return np.bincount(packed[first] >> 42, minlength=n_groups)
+
+
+def _public_outwards(outward_coords, distinct) -> np.ndarray:
+    """Map each district to itself, or to the nearest district with enough locations."""
+    n_out = len(outward_coords)
     ordinary = distinct >= MIN_PUBLIC_LOCATIONS
     public = np.arange(n_out, dtype=np.int32)
     candidates = np.flatnonzero(ordinary)
@@ -202,6 +216,7 @@ class GBIndex:
         self.level = arrays["pc_level"]
         self.sector_keys = arrays["sector_keys"]
         self.sector_coords = arrays["sector_coords"]
+        self.sector_public = arrays["sector_public"]
         self.outward_keys = arrays["outward_keys"]
         self.outward_coords = arrays["outward_coords"]
         self.outward_public = arrays["outward_public"]
@@ -221,6 +236,13 @@ class GBIndex:
     def find_sector(self, key: int) -> int:
         """Return the row of a sector key, or -1 (also when it has no coordinates)."""
         return self._find(self.sector_keys, self.sector_coords, key)
+
+    def sector_row(self, key: int) -> int:
+        """Return the row of a sector key, or -1 (coordinates or not)."""
+        i = int(self.sector_keys.searchsorted(key))
+        if i < len(self.sector_keys) and self.sector_keys[i] == key:
+            return i
+        return -1
 
     def find_outward(self, key: int) -> int:
         """Return the row of a district key, or -1 (also when it has no coordinates)."""
@@ -245,6 +267,10 @@ class GBIndex:
     def outward_of_row(self, row: int) -> int:
         """Return the district row of a postcode row."""
         return int(self.outward_keys.searchsorted(int(self.keys[row]) & int(OUTWARD_MASK)))
+
+    def sector_of_row(self, row: int) -> int:
+        """Return the sector row of a postcode row."""
+        return int(self.sector_keys.searchsorted(int(self.keys[row]) & int(SECTOR_MASK)))
 
     def public_outward(self, outward_row: int) -> int:
         """Return the row of the district to show publicly for *outward_row*."""

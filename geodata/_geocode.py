@@ -25,7 +25,6 @@ from ._postcodes import (
 )
 
 __all__ = [
-    "coarsen",
     "from_coordinates",
     "geocode",
     "geocode_online",
@@ -621,51 +620,6 @@ def from_coordinates(lat: float, lon: float) -> Location:
         city, state, _ = us.info[row]
         return Location(lat, lon, "coordinates", f"near {city}, {state}", None, "US")
     return Location(lat, lon, "coordinates", f"{lat:.4f}, {lon:.4f}", None, None)
-
-
-def coarsen(location: Location) -> Location:
-    """Return the public form of a private location: never the exact point.
-
-    A GB location becomes its outward code's centroid (``"LS6"``, precision
-    ``"outward_code"``); a US one becomes its ZIP code's 3-digit area
-    (``"902xx, CA"``, precision ``"zip"``). Towns, districts and islands are
-    already public and come back unchanged. Anything else is moved to the
-    centre of its 0.1-degree grid cell.
-
-    Examples
-    --------
-    >>> import geodata
-    >>> geodata.coarsen(geodata.geocode("LS6 3QS")).label  # doctest: +SKIP
-    'LS6'
-    """
-    if location.precision == "place":
-        return location
-    gb = STORE.gb()
-    if location.country == "GB" or location.country is None:
-        row = -1
-        if location.outward_code and location.precision in ("postcode", "sector", "outward_code"):
-            row = gb.find_outward(outward_key(location.outward_code))
-        if row >= 0:
-            row = gb.public_outward(row)
-        else:
-            near, _ = gb.nearest(location.lat, location.lon, 1, GB_REACH_KM)
-            if len(near):
-                row = gb.public_outward(gb.outward_of_row(int(near[0])))
-        if row >= 0:
-            return _outward_location(gb, row)
-    if location.country in ("US", None):
-        us = STORE.us()
-        zrow, km = us.nearest(location.lat, location.lon)
-        area = us.public_area(zrow) if km <= US_REACH_KM else None
-        if area is not None:
-            label, lat, lon = area
-            return Location(lat, lon, "zip", label, None, "US")
-    lat = round(math.floor(location.lat * 10) / 10 + 0.05, 2)
-    lon = round(math.floor(location.lon * 10) / 10 + 0.05, 2)
-    if (lat, lon) == (location.lat, location.lon):
-        # A point exactly at a cell centre would come back unchanged.
-        lat, lon = round(lat - 0.05, 2), round(lon - 0.05, 2)
-    return Location(lat, lon, "coordinates", f"near {lat:.2f}, {lon:.2f}", None, location.country)
 
 
 def places(country: str, *, min_population: int = 0) -> list[Place]:

@@ -1,8 +1,8 @@
 """Build the offline index once, cache it on disk, load it lazily.
 
-The cache folder holds one sub-folder per source fingerprint
-(``index-v1-<hash>``) with ``.npy`` arrays, two JSON side files and a
-``manifest.json`` written last. A build writes into a temporary folder and
+The cache folder holds one sub-folder per format version and source
+fingerprint (``index-v2-<hash>``) with ``.npy`` arrays, two JSON side files
+and a ``manifest.json`` written last. A build writes into a temporary folder and
 renames it into place, which is atomic: several processes may race to build
 and the losers simply discard their copy. Loading memory-maps the arrays, so
 it takes milliseconds, and is guarded by a lock so threads load once.
@@ -35,6 +35,7 @@ _GB_ARRAYS = (
     "pc_level",
     "sector_keys",
     "sector_coords",
+    "sector_public",
     "outward_keys",
     "outward_coords",
     "outward_public",
@@ -84,6 +85,7 @@ def _build_into(final: Path) -> None:
             "postcodes": int(len(gb_arrays["pc_keys"])),
             "located_postcodes": int(len(gb_arrays["grid_order"])),
             "sectors": int(len(gb_arrays["sector_keys"])),
+            "public_sectors": int(np.count_nonzero(gb_arrays["sector_public"])),
             "outward_codes": int(len(gb_arrays["outward_keys"])),
             "zip_codes": int(len(us_arrays["zip_codes"])),
             "places": len(places["records"]),

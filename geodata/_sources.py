@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: Bump when the layout or meaning of the cached files changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _CODE_POINT_DTYPE = np.dtype([("postcode", "S8"), ("quality", "i2"), ("e", "i4"), ("n", "i4")])
 _PLACE_COUNTRIES = ("GB", "US", "JE", "GG", "IM")

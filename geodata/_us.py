@@ -86,7 +86,8 @@ class USIndex:
 
     def find(self, zip5: int) -> int:
         """Return the row of a ZIP code, or -1."""
-        i = int(self.codes.searchsorted(zip5))
+        # Same dtype as the codes, or numpy would convert the whole array per call.
+        i = int(self.codes.searchsorted(self.codes.dtype.type(zip5)))
         if i < len(self.codes) and int(self.codes[i]) == zip5:
             return i
         return -1
@@ -126,8 +127,13 @@ class USIndex:
 
     def public_area(self, row: int) -> tuple[str, float, float] | None:
         """Return (label, lat, lon) of the public 3-digit area of a ZIP row."""
-        area = int(self.codes[row]) // 100
+        return self.public_area_of(int(self.codes[row]) // 100)
+
+    def public_area_of(self, area: int) -> tuple[str, float, float] | None:
+        """Return (label, lat, lon) of the public form of a 3-digit area (902 for 902xx)."""
         i = int(self.area_codes.searchsorted(area))
+        if i == len(self.area_codes) or int(self.area_codes[i]) != area:
+            return None
         j = int(self.area_public[i])
         if j < 0:
             return None

@@ -21,6 +21,8 @@ def test_build_writes_a_manifest_with_the_fingerprint(geodata_index):
     assert geodata_index.name.endswith(_sources.fingerprint()[:16])
     assert manifest["postcodes"] == 1_739_998
     assert manifest["located_postcodes"] > 1_730_000
+    # Most sectors are public; single-organisation and tiny ones are not.
+    assert 9_000 < manifest["public_sectors"] < manifest["sectors"]
     assert manifest["zip_codes"] > 40_000
     assert manifest["places"] > 27_000
 

@@ -1,4 +1,4 @@
-"""From a point back to a district, and the public (coarse) form of a location."""
+"""From a point back to a district, the nearest postcodes or a labelled location."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import geodata
 from geodata._index import STORE
@@ -108,72 +106,3 @@ def test_from_coordinates_keeps_the_point_and_labels_it_coarsely():
     assert (us.label, us.country) == ("near Beverly Hills, CA", "US")
     paris = geodata.from_coordinates(48.8566, 2.3522)
     assert (paris.label, paris.country, paris.outward_code) == ("48.8566, 2.3522", None, None)
-
-
-def test_coarsen_a_postcode_gives_its_district_centroid():
-    exact = geodata.geocode("LS6 3QS")
-    coarse = geodata.coarsen(exact)
-    assert coarse == geodata.geocode("LS6")
-    assert (coarse.lat, coarse.lon) != (exact.lat, exact.lon)
-
-
-def test_coarsen_never_returns_the_exact_point_of_a_postcode():
-    gb = STORE.gb()
-    located = np.flatnonzero(np.asarray(gb.level) == 0).tolist()
-    for row in random.Random(5).sample(located, 400):
-        exact = geodata.geocode(format_postcode_key(int(gb.keys[row])))
-        assert exact.precision == "postcode"
-        coarse = geodata.coarsen(exact)
-        assert coarse.precision == "outward_code"
-        assert (coarse.lat, coarse.lon) != (exact.lat, exact.lon)
-        assert geodata.haversine_km(exact.lat, exact.lon, coarse.lat, coarse.lon) > 0.001
-
-
-def test_coarsen_moves_single_organisation_districts_to_an_ordinary_one():
-    # CF99 holds a handful of addresses; its centroid would point at them.
-    (senedd,) = [loc for loc in geodata.suggest("CF99 1", limit=50) if loc.label == "CF99 1SN"]
-    coarse = geodata.coarsen(senedd)
-    assert coarse.label != "CF99"
-    assert coarse.label.startswith("CF")
-    assert geodata.haversine_km(senedd.lat, senedd.lon, coarse.lat, coarse.lon) < 10
-    assert geodata.nearest_outward_code(senedd.lat, senedd.lon) == coarse.label
-
-
-def test_coarsen_a_zip_gives_its_three_digit_area():
-    exact = geodata.geocode("90210")
-    coarse = geodata.coarsen(exact)
-    assert (coarse.precision, coarse.label, coarse.country) == ("zip", "902xx, CA", "US")
-    assert (coarse.lat, coarse.lon) != (exact.lat, exact.lon)
-
-
-def test_coarsen_leaves_public_places_alone():
-    town = geodata.geocode("Gateshead")
-    assert geodata.coarsen(town) is town
-    island = geodata.geocode("JE2 3AB")
-    assert geodata.coarsen(island) is island
-
-
-def test_coarsen_coordinates_and_online_answers():
-    here = geodata.from_coordinates(53.8176, -1.5822)
-    assert geodata.coarsen(here).label == "LS6"
-    online = geodata.Location(53.8176, -1.5822, "online", "Headingley, Leeds")
-    assert geodata.coarsen(online).label == "LS6"
-    abroad = geodata.coarsen(geodata.from_coordinates(48.8566, 2.3522))
-    assert (abroad.lat, abroad.lon) == (48.85, 2.35)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.floats(min_value=-89.9, max_value=89.9), st.floats(min_value=-179.9, max_value=179.9))
-def test_coarsen_never_returns_a_given_point(lat, lon):
-    coarse = geodata.coarsen(geodata.from_coordinates(lat, lon))
-    assert (coarse.lat, coarse.lon) != (lat, lon)
-    assert coarse.precision in ("outward_code", "zip", "coordinates")
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.floats(min_value=50.0, max_value=58.6), st.floats(min_value=-5.7, max_value=1.7))
-def test_coarsen_inside_great_britain_names_the_nearest_district(lat, lon):
-    outward = geodata.nearest_outward_code(lat, lon)
-    coarse = geodata.coarsen(geodata.from_coordinates(lat, lon))
-    if outward is not None:
-        assert (coarse.precision, coarse.label) == ("outward_code", outward)
