@@ -63,3 +63,41 @@ def test_models_and_migrations_agree(scratch_url):
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == [], f"models differ from migrations: {diff}"
+
+
+def test_upgrading_keeps_every_row_and_places_supporters_at_their_sector(scratch_url):
+    """A table rebuilt by a migration keeps the rows that refer to it (SQLite cascades)."""
+    app = create_app(config_for(scratch_url))
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO users (id, email, display_name, active, session_version, "
+                "is_demo, created_at) VALUES (1, 'a@example.com', 'A', true, 1, false, "
+                "CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO supporter_profiles (id, user_id, years_coaching, bio, latitude, "
+                "longitude, postcode, outward_code, country, travel_km, offers_online, "
+                "capacity, visible, paused, missed_in_a_row, created_at, updated_at) VALUES "
+                "(1, 1, 3, '', 53.8195, -1.5820, 'LS6 3QS', 'LS6', 'GB', 20, false, 2, true, "
+                "false, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO support_roles (id, key, name, description, ladder_rule, "
+                "sort_order) VALUES (1, 'mentor', 'Mentor', '', 'above', 0)"))
+            conn.execute(sa.text(
+                "INSERT INTO supporter_roles (supporter_id, role_id) VALUES (1, 1)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            roles = conn.execute(sa.text("SELECT count(*) FROM supporter_roles")).scalar()
+            lat, lon, area = conn.execute(sa.text(
+                "SELECT search_latitude, search_longitude, search_area "
+                "FROM supporter_profiles")).one()
+        db.session.remove()
+        db.engine.dispose()
+    assert roles == 1
+    import geodata
+
+    sector = geodata.geocode("LS6 3")
+    assert area == "sector"
+    assert (lat, lon) == pytest.approx((sector.lat, sector.lon), abs=1e-9)
+    assert (lat, lon) != pytest.approx((53.8195, -1.5820), abs=1e-4)
