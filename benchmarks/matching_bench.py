@@ -223,12 +223,9 @@ class BruteForce:
             ladder_ok |= ok
             ladder = np.maximum(ladder, np.where(ok, fit, 0))
         in_person = (dist <= q.radius_km) & (dist <= self.travel)
-        if q.mode == "in_person":
-            located = in_person
-        elif q.mode == "either":
-            located = in_person | self.online
-        else:
-            located = self.online.copy()
+        # The main list: in person (online supporters come in a section of
+        # their own), or online for an online search.
+        located = self.online.copy() if q.mode == "online" else in_person
         passed = ladder_ok & located
 
         group = np.zeros(len(dist))
@@ -242,13 +239,7 @@ class BruteForce:
         total = sum(q.needs.values())
         needs = sum(p * self.needs[k] for k, p in q.needs.items() if k in self.needs) / total
         real = w.proximity_half_km / (w.proximity_half_km + dist)
-        if q.mode == "online":
-            prox = np.full(len(dist), w.online_proximity)
-        elif q.mode == "either":
-            prox = np.where(in_person, np.where(self.online, np.maximum(real, w.online_proximity),
-                                                real), w.online_proximity)
-        else:
-            prox = real
+        prox = np.full(len(dist), w.online_proximity) if q.mode == "online" else real
         avail = np.where(self.capacity > 0,
                          np.minimum(self.capacity, AVAILABILITY_FULL_AT) / AVAILABILITY_FULL_AT, 0)
         recency = np.where(np.isnan(self.days), 0.5,

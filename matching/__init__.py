@@ -42,7 +42,7 @@ from ._results import (
     Unassigned,
 )
 from ._rules import LADDER
-from ._scoring import SUPERVISION_NEARBY_KM
+from ._scoring import ORDERS, SUPERVISION_NEARBY_KM
 from ._types import (
     MAX_TEXT_CHARS,
     MODES,
@@ -52,15 +52,17 @@ from ._types import (
     Labels,
     Query,
 )
-from ._weights import PART_NAMES, Weights
+from ._weights import MAX_AVAILABILITY, PART_NAMES, Weights
 
 __all__ = [
     "AVAILABILITY_FULL_AT",
     "EARTH_RADIUS_KM",
     "LADDER",
+    "MAX_AVAILABILITY",
     "MAX_TEXT_CHARS",
     "MODES",
     "OBJECTIVES",
+    "ORDERS",
     "PART_NAMES",
     "RULES",
     "SUPERVISION_NEARBY_KM",

@@ -36,10 +36,12 @@ __all__ = ["OBJECTIVES", "allocate", "greedy"]
 OBJECTIVES = ("coverage", "score")
 
 _NO_MATCH = {
+    "country": "no supporter in their country",
     "role": "no supporter offers the role wanted",
     "event_group": "no supporter covers the event groups",
     "online_only": "no eligible supporter offers online support",
     "ladder": "no supporter at a suitable level",
+    "name": "no supporter of that name",
     "outside_radius": "no eligible supporter within radius",
     "travel_distance": "no eligible supporter travels that far",
 }

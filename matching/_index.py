@@ -173,8 +173,21 @@ class SupportIndex:
         # query evaluates them once per distinct value and rows look theirs up.
         # Counting what each rule removed needs joint counts: per (roles+level,
         # online), and per (roles+level, groups, online) when groups are a rule.
+        # The "roles + level" profile also carries the country and the
+        # qualification framework: both are rules that depend on nothing else.
+        country_codes = _codes(map(attrgetter("country"), cands))
+        framework_codes = _codes(map(attrgetter("framework"), cands))
+        # (``cands`` is in spatial order by now, like every array.)
+        country = np.fromiter(map(country_codes.get, map(attrgetter("country"), cands)),
+                              np.int64, n)
+        framework = np.fromiter(map(framework_codes.get, map(attrgetter("framework"), cands)),
+                                np.int64, n)
+        n_fw = len(framework_codes)
         levels, level_idx = np.unique(level, return_inverse=True)
-        rl_keys, rl_id = np.unique(level_idx.astype(np.int64) * 16 + roles, return_inverse=True)
+        n_levels = max(len(levels), 1)
+        rl_keys, rl_id = np.unique(
+            ((country * n_fw + framework) * n_levels + level_idx.astype(np.int64)) * 16 + roles,
+            return_inverse=True)
         n_rl = max(len(rl_keys), 1)
         rl_online_count = np.bincount(rl_id * 2 + online, minlength=2 * len(rl_keys)).reshape(
             len(rl_keys), 2)
@@ -209,7 +222,11 @@ class SupportIndex:
                                                    np.arange(len(club_codes) + 1))
 
         self._rl_role = (rl_keys % 16).astype(np.uint8)
-        self._rl_level = levels[rl_keys // 16] if n else np.empty(0, np.int64)
+        self._rl_level = levels[rl_keys // 16 % n_levels] if n else np.empty(0, np.int64)
+        self._rl_framework = rl_keys // 16 // n_levels % n_fw
+        self._rl_country = rl_keys // 16 // n_levels // n_fw
+        self._country_codes = country_codes
+        self._framework_codes = framework_codes
         self._rl_online_count = rl_online_count.astype(np.int64)
         self._rl_id = rl_id.astype(np.int32)
         self._group_code = group_code
@@ -255,6 +272,9 @@ class SupportIndex:
         weights: Weights | None = None,
         *,
         limit: int | None = None,
+        offset: int = 0,
+        online_limit: int | None = None,
+        order: str = "fit",
         fallback_below: int = 3,
         fallback_limit: int = 5,
     ) -> RankResult:
@@ -267,21 +287,32 @@ class SupportIndex:
         weights : Weights, optional
             Score weights (default ``Weights()``).
         limit : int, optional
-            How many matches to return (default ``query.limit``).
+            How many matches of the main list to return (default ``query.limit``).
+        offset : int, default 0
+            How many of the main list to skip first (paging).
+        online_limit : int, optional
+            How many of the online section of an "either" search to return
+            (default ``limit``).
+        order : {"fit", "distance"}, default "fit"
+            Order of the in-person list: best fit first, or nearest first.
+            Online matches are always ordered by fit.
         fallback_below : int, default 3
-            Offer fallbacks when fewer than ``min(fallback_below, limit)``
-            available supporters pass every rule.
+            Offer fallbacks when fewer than ``min(fallback_below, offset + limit)``
+            available supporters are in the main list.
         fallback_limit : int, default 5
             How many fallback supporters of each kind to return.
 
         Returns
         -------
         RankResult
-            Available matches by score (ties: nearer first, then lower id), then
-            full supporters as waitlist results; diagnostics; fallbacks and an
-            explanation when results are few.
+            The main list (in person, or online for an online search): available
+            matches by score (ties: nearer first, then lower id), then full
+            supporters as waitlist results; the online section of an "either"
+            search; diagnostics; fallbacks and an explanation when the main
+            list is thin.
         """
         return rank(self, query, Weights() if weights is None else weights, limit=limit,
+                    offset=offset, online_limit=online_limit, order=order,
                     fallback_below=fallback_below, fallback_limit=fallback_limit)
 
     def fit_text(self) -> None:
@@ -357,6 +388,11 @@ def _membership(sets: list[frozenset[str]],
     matrix = np.zeros((len(sets), len(keys)), dtype=bool)
     matrix[np.repeat(np.arange(len(sets)), lengths), cols] = True
     return keys, matrix
+
+
+def _codes(values: Iterable[str | None]) -> dict[str | None, int]:
+    """Return a small code for each distinct value; None (not given) is always 0."""
+    return {value: i for i, value in enumerate([None, *sorted(set(values) - {None})])}
 
 
 def _pack(matrix: np.ndarray) -> np.ndarray:

@@ -46,10 +46,11 @@ class ReasonWriter:
                 for o in sorted(related.get(g, frozenset()))]
             for g, label in self._groups
         }
-        # Highest priority first, so the reason lists the needs that matter most.
-        self._needs = sorted(((k, labels.need(k)) for k in query.needs),
+        # Highest priority first, so the reason lists the needs that matter most;
+        # a need of priority 0 does not count (it weighs nothing in the score).
+        self._needs = sorted(((k, labels.need(k)) for k, p in query.needs.items() if p > 0),
                              key=lambda item: (-query.needs[item[0]], item[1]))
-        self._total_needs = len(query.needs)
+        self._total_needs = len(self._needs)
         self._offer_online = query.mode != "in_person"
 
     def reasons(self, candidate: Candidate, *, distance_km: float, in_person: bool,
@@ -122,23 +123,29 @@ def explain(query: Query, diagnostics: Diagnostics, fallbacks: Fallbacks,
     ...         Labels(event_groups={"jumps": "Jumps"}))
     'No jumps mentors within 10 km; 3 within 25 km; 5 online. Not shown: 812 in other roles, 300 outside your event groups, 22 not at a suitable level for you, 860 beyond 10 km, 6 who do not travel that far.'
     """  # noqa: E501
-    n = diagnostics.available
-    where = {
-        "in_person": f"within {format_km(query.radius_km)}",
-        "online": "online",
-        "either": f"within {format_km(query.radius_km)} or online",
-    }[query.mode]
+    # The sentence is about the main list: in person, or online for an online search.
+    if query.mode == "online":
+        n = diagnostics.online_available
+        waitlist = diagnostics.online - diagnostics.online_available
+        where = "online"
+    else:
+        n = diagnostics.in_person_available
+        waitlist = diagnostics.in_person - diagnostics.in_person_available
+        where = f"within {format_km(query.radius_km)}"
     if n == 0:
         first = f"No {_subject(query, labels, plural=True)} {where}"
-        if diagnostics.waitlist:
+        if waitlist:
             first = (f"No {_subject(query, labels, plural=True)} with places free {where}"
-                     f" ({diagnostics.waitlist} full: waitlist)")
+                     f" ({waitlist} full: waitlist)")
     else:
         first = f"Only {n} {_subject(query, labels, plural=n != 1)} {where}"
     clauses = [first]
     if fallbacks.wider_radius_km is not None and fallbacks.within_wider_radius:
         clauses.append(f"{fallbacks.within_wider_radius:,} within "
                        f"{format_km(fallbacks.wider_radius_km)}")
+    elif fallbacks.beyond_radius:
+        clauses.append(f"the nearest is {format_km(fallbacks.beyond_radius[0].distance_km)} "
+                       "away")
     if fallbacks.online_count:
         clauses.append(f"{fallbacks.online_count:,} online")
     sentence = "; ".join(clauses) + "."
@@ -163,10 +170,12 @@ def _subject(query: Query, labels: Labels, *, plural: bool) -> str:
 
 def _why(query: Query, diagnostics: Diagnostics) -> list[str]:
     phrases = {
+        "country": "in other countries",
         "role": "in other roles",
         "event_group": "outside your event groups",
         "online_only": "who do not offer online support",
         "ladder": "not at a suitable level for you",
+        "name": "with another name or club",
         "outside_radius": f"beyond {format_km(query.radius_km)}",
         "travel_distance": "who do not travel that far",
     }
@@ -184,7 +193,9 @@ def _needs_text(covered: list[str], total: int, your: str) -> str:
 
 def _ladder_text(candidate: Candidate, query: Query, you: str) -> str:
     label = candidate.qualification or f"Rank {candidate.level}"
-    if query.level is None:
+    other_ladder = (query.framework is not None and candidate.framework is not None
+                    and candidate.framework != query.framework)
+    if query.level is None or other_ladder:
         return label
     gap = candidate.level - query.level
     if gap == 0:

@@ -18,8 +18,10 @@ __all__ = [
 
 #: Hard rules in the order they are applied and counted. Rules that do not
 #: depend on where anyone is come first, so ``outside_radius`` counts the
-#: supporters who would otherwise fit.
-RULES = ("role", "event_group", "online_only", "ladder", "outside_radius", "travel_distance")
+#: supporters who would otherwise fit. ``name`` removes those a search by name
+#: or club did not name (:attr:`Query.only_ids`).
+RULES = ("country", "role", "event_group", "online_only", "ladder", "name", "outside_radius",
+         "travel_distance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,11 @@ class Diagnostics:
         Supporters passing every rule (available or not).
     available, waitlist : int
         ``passed`` split into those with places free and those who are full.
+    in_person, online : int
+        ``passed`` split into in-person matches (inside the mutual radius) and
+        online-only matches: the two sections of an "either" search.
+    in_person_available, online_available : int
+        Those of each section with places free.
     """
 
     considered: int
@@ -87,6 +94,10 @@ class Diagnostics:
     passed: int
     available: int
     waitlist: int
+    in_person: int = 0
+    online: int = 0
+    in_person_available: int = 0
+    online_available: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +108,19 @@ class Fallbacks:
     ----------
     beyond_radius : tuple of Match
         Nearest available supporters who pass every rule except the search
-        radius (they travel far enough), nearest first.
+        radius, nearest first, whether or not they travel that far (those who
+        do not say so in their reasons: the coach may go to them).
     wider_radius_km : float or None
-        A round radius that would take in all of ``beyond_radius``.
+        The smallest round radius that finds someone in person: it takes in the
+        nearest supporter beyond the radius who travels that far. None when
+        nobody does.
     within_wider_radius : int
-        Available supporters within ``wider_radius_km`` (including current results).
+        Available in-person supporters within ``wider_radius_km`` (including
+        current results).
     online : tuple of Match
         Best available online supporters passing every other rule (offered
-        only when the coach asked for in-person support).
+        only when the coach asked for in-person support; an "either" search
+        has its online section in :attr:`RankResult.online`).
     online_count : int
         How many available online supporters pass every other rule.
     """
@@ -123,7 +139,13 @@ class RankResult:
     Attributes
     ----------
     matches : tuple of Match
-        Available supporters by score, then full ones as waitlist results.
+        The main list: in-person matches for an "in_person" or "either"
+        search, online matches for an "online" one. Available supporters by
+        score (or nearest first), then full ones as waitlist results.
+    online : tuple of Match
+        The online section of an "either" search: supporters matched online
+        only, by fit, available first. They never compete with the in-person
+        list on distance or places free. Empty for other modes.
     diagnostics : Diagnostics
         What each hard rule removed.
     fallbacks : Fallbacks or None
@@ -140,6 +162,7 @@ class RankResult:
     fallbacks: Fallbacks | None = None
     explanation: str | None = None
     weights_version: int = 1
+    online: tuple[Match, ...] = ()
 
     def __iter__(self) -> Iterator[Match]:
         return iter(self.matches)

@@ -2,19 +2,22 @@
 
 A query runs in three steps:
 
-1. Profiles. The location-independent rules (role, event group, online only,
-   ladder) and score parts (event-group fit, ladder fit) depend only on a
-   supporter's roles and level, and event groups. They are evaluated once per
-   distinct value (a few dozen, a few hundred), and rows look theirs up; what
-   each rule removed is counted over precomputed joint counts.
+1. Profiles. The location-independent rules (country, role, event group,
+   online only, ladder) and score parts (event-group fit, ladder fit) depend
+   only on a supporter's roles, level, country and qualification framework,
+   and event groups. They are evaluated once per distinct value (a few dozen,
+   a few hundred), and rows look theirs up; what each rule removed is counted
+   over precomputed joint counts.
 2. Rows. In person: a BallTree radius query finds the supporters inside the
    search radius, and the mutual radius is checked on that subset with chord
    arithmetic. Online: online supporters are stored in blocks sharing roles,
    level, event groups and availability; blocks are scored best bound first
    and a block whose bound cannot reach the k-th score found is skipped.
-3. Top k. ``np.partition`` finds the k-th best score; only rows at or above it
-   are sorted (score desc, distance asc, id asc), and only the returned rows
-   get reasons. Text similarity, the one costly part, is computed only for rows
+3. Top k, per section. In-person matches and online matches are ranked apart
+   (an online supporter never competes with a local one on distance credit).
+   ``np.partition`` finds the k-th best score; only rows at or above it are
+   sorted (score desc, distance asc, id asc), and only the returned rows get
+   reasons. Text similarity, the one costly part, is computed only for rows
    that could still reach the top k with it (it adds at most its weight).
 
 Every score is computed row by row with the same operations in the same
@@ -33,7 +36,7 @@ import numpy as np
 
 from ._errors import InvalidInput
 from ._geo import EARTH_RADIUS_KM, chord_from_km, km_from_chord, unit_vectors
-from ._reasons import ReasonWriter, explain
+from ._reasons import ReasonWriter, explain, format_km
 from ._results import RULES, Diagnostics, Fallbacks, Match, RankResult
 from ._rules import ALL_ROLES, ROLE_BIT, ladder_fit, role_mask, roles_of_mask
 from ._text import QueryText
@@ -43,7 +46,11 @@ from ._weights import PART_NAMES, Weights
 if TYPE_CHECKING:
     from ._index import SupportIndex
 
-__all__ = ["SUPERVISION_NEARBY_KM", "Pool", "Profiles", "evaluate", "profiles", "rank"]
+__all__ = ["ORDERS", "SUPERVISION_NEARBY_KM", "Pool", "Profiles", "evaluate", "profiles",
+           "rank"]
+
+#: How the main list can be ordered: by best fit, or nearest first.
+ORDERS = ("fit", "distance")
 
 #: An assistant coach's supervisor counts as nearby within this distance.
 SUPERVISION_NEARBY_KM = 10.0
@@ -71,22 +78,24 @@ _NICE_RADII_KM = (5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 75
 class Profiles:
     """Location-independent rules and score parts of one query.
 
-    Tables are indexed by a row's (roles, level) id and event-group-set code.
+    Tables are indexed by a row's profile id (roles, level, country and
+    framework) and event-group-set code.
     """
 
     wanted: int
     mode: str
-    rl_ok: np.ndarray              # per (roles, level): role and ladder rules pass
+    rl_ok: np.ndarray              # per profile: country, role and ladder rules pass
     group_ok: np.ndarray | None    # per event-group set, when event groups are a rule
     rl_score: np.ndarray           # weighted ladder fit
     group_score: np.ndarray        # weighted event-group fit
     group_fit: np.ndarray
     ladder_fit: np.ndarray
-    matched: np.ndarray            # per (roles, level): role bits passing the ladder rule
+    matched: np.ndarray            # per profile: role bits passing the ladder rule
     needs: NeedsTable
-    removed: dict[str, int]        # the four location-independent rules
+    removed: dict[str, int]        # the location-independent rules
     n_passed: int
     n_passed_online: int
+    named: np.ndarray | None = None  # per row, when the query names its supporters
 
     def passes(self, index: SupportIndex, rows: np.ndarray) -> np.ndarray:
         """Return which rows pass every location-independent rule."""
@@ -95,6 +104,8 @@ class Profiles:
             ok &= self.group_ok[index._group_code[rows]]
         if self.mode == "online":
             ok &= index._online[rows]
+        if self.named is not None:
+            ok &= self.named[rows]
         return ok
 
 
@@ -103,7 +114,7 @@ class Pool:
     """Scored rows of one query, with what is needed to rank and explain them."""
 
     rows: np.ndarray          # positions in the index
-    rl: np.ndarray            # (roles, level) id of each row
+    rl: np.ndarray            # profile id of each row
     group: np.ndarray         # event-group-set code of each row
     chord: np.ndarray         # unit-sphere chord to the coach; NaN until needed
     in_person: np.ndarray     # inside the mutual radius (else matched online)
@@ -152,10 +163,13 @@ class Tally:
     travel_distance: int
     passed: int
     available: int
+    in_person: int = 0
+    in_person_available: int = 0
 
 
 # ----------------------------------------------------------------------------- public
 def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | None,
+         offset: int = 0, online_limit: int | None = None, order: str = "fit",
          fallback_below: int, fallback_limit: int) -> RankResult:
     """Rank supporters for a query (see :meth:`SupportIndex.rank`)."""
     if not isinstance(query, Query):
@@ -163,34 +177,59 @@ def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | No
     if not isinstance(weights, Weights):
         raise TypeError("weights must be a Weights")
     k = query.limit if limit is None else limit
-    for name, value, lowest in (("limit", k, 1), ("fallback_below", fallback_below, 0),
+    k_online = k if online_limit is None else online_limit
+    for name, value, lowest in (("limit", k, 1), ("offset", offset, 0),
+                                ("online_limit", k_online, 0),
+                                ("fallback_below", fallback_below, 0),
                                 ("fallback_limit", fallback_limit, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
             raise InvalidInput(name, f"must be a whole number of at least {lowest}")
+    if order not in ORDERS:
+        raise InvalidInput("order", f"must be one of {', '.join(ORDERS)}")
 
     prof = profiles(index, query, weights)
+    if query.only_ids is not None:
+        prof = _named(index, query, prof)
     text_query = text_vector(index, query, weights)
-    pool, tally = evaluate(index, query, weights, prof, text_query, k=k)
-    chosen = select(index, pool, k)
+    main_k = offset + k
+    # The online rows are the main list of an online search, and a section of
+    # their own beside the in-person list of an "either" search.
+    online_k = {"online": main_k, "either": k_online, "in_person": 0}[query.mode]
+    pool, tally = evaluate(index, query, weights, prof, text_query, k=online_k, sections=True)
+    if query.mode == "online":
+        main = select(index, pool, np.arange(len(pool.rows)), main_k)
+        online = np.empty(0, np.int64)
+    else:
+        main = select(index, pool, np.flatnonzero(pool.in_person), main_k, order=order)
+        online = (select(index, pool, np.flatnonzero(~pool.in_person), online_k)
+                  if query.mode == "either" else np.empty(0, np.int64))
     writer = ReasonWriter(query, index.labels, index.related_groups)
-    matches = build_matches(index, weights, prof, pool, chosen, writer)
+    matches = build_matches(index, weights, prof, pool, main[offset:], writer)
+    online_matches = build_matches(index, weights, prof, pool, online, writer)
 
-    n_available = tally.available
     removed = dict(prof.removed, outside_radius=tally.outside_radius,
                    travel_distance=tally.travel_distance)
     diagnostics = Diagnostics(
         considered=len(index),
         removed=MappingProxyType({rule: int(removed[rule]) for rule in RULES}),
         passed=tally.passed,
-        available=n_available,
-        waitlist=tally.passed - n_available,
+        available=tally.available,
+        waitlist=tally.passed - tally.available,
+        in_person=tally.in_person,
+        in_person_available=tally.in_person_available,
+        online=tally.passed - tally.in_person,
+        online_available=tally.available - tally.in_person_available,
     )
     fallbacks = explanation = None
-    if n_available < min(fallback_below, k):
-        fallbacks = _fallbacks(index, query, weights, prof, pool, writer, fallback_limit)
+    shown_available = (diagnostics.online_available if query.mode == "online"
+                       else diagnostics.in_person_available)
+    if shown_available < min(fallback_below, main_k):
+        fallbacks = _fallbacks(index, query, weights, prof, pool, writer, fallback_limit,
+                               diagnostics)
         explanation = explain(query, diagnostics, fallbacks, index.labels)
     return RankResult(matches=matches, diagnostics=diagnostics, fallbacks=fallbacks,
-                      explanation=explanation, weights_version=weights.version)
+                      explanation=explanation, weights_version=weights.version,
+                      online=online_matches)
 
 
 def profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
@@ -199,9 +238,9 @@ def profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
     Many coaches ask alike (same roles, level, event groups, mode), so the
     result is cached on the index by exactly what it depends on.
     """
-    key = (query.roles, query.level, query.event_groups, query.require_event_group,
-           query.mode, tuple(query.needs.items()), weights.event_group, weights.ladder,
-           weights.related_group)
+    key = (query.roles, query.level, query.framework, query.countries, query.event_groups,
+           query.require_event_group, query.mode, tuple(query.needs.items()),
+           weights.event_group, weights.ladder, weights.related_group)
     cached = index._profile_cache.get(key)
     if cached is None:
         cached = _profiles(index, query, weights)
@@ -214,12 +253,22 @@ def profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
 def _profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
     wanted = role_mask(query.roles) or ALL_ROLES
 
-    # Per distinct (roles, level): role rule, ladder rule and fit, matched roles.
+    # Per distinct profile (roles, level, country, framework): the country,
+    # role and ladder rules, ladder fit, and the roles matched.
     rl_role = index._rl_role
     role_ok = (rl_role & wanted) != 0
-    # An unknown coach level: every rung allowed, a neutral fit for all.
+    country_ok = np.ones(len(rl_role), bool)
+    if query.countries:
+        codes = [index._country_codes[c] for c in query.countries if c in index._country_codes]
+        country_ok = np.isin(index._rl_country, codes)
+    # An unknown coach level, or a supporter's level on another framework's
+    # ladder, cannot be compared: every rung is allowed, with a neutral fit.
     unknown = query.level is None
     gap = index._rl_level - (0 if unknown else query.level)
+    comparable = np.full(len(rl_role), not unknown)
+    if not unknown and query.framework is not None:
+        own = index._framework_codes.get(query.framework, -1)
+        comparable &= (index._rl_framework == own) | (index._rl_framework == 0)
     ladder_ok = np.zeros(len(rl_role), bool)
     lad_fit = np.zeros(len(rl_role))
     matched = np.zeros(len(rl_role), np.uint8)
@@ -228,39 +277,46 @@ def _profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
         if not wanted & bit:
             continue
         allowed, fit = ladder_fit(role, gap)
-        if unknown:
-            allowed, fit = np.ones_like(allowed), np.full_like(fit, UNKNOWN_LEVEL_FIT)
+        allowed = np.where(comparable, allowed, True)
+        fit = np.where(comparable, fit, UNKNOWN_LEVEL_FIT)
         ok = allowed & ((rl_role & bit) != 0)
         ladder_ok |= ok
         matched |= np.where(ok, bit, 0).astype(np.uint8)
         lad_fit = np.maximum(lad_fit, np.where(ok, fit, 0.0))
     group_fit = _group_fit(index, query, weights)
-    # Requiring an event group means nothing when the coach named none.
-    group_ok = group_fit > 0 if query.require_event_group and query.event_groups else None
+    # Requiring an event group means nothing when the coach named none. The
+    # rule asks whether a group or a related one is held, never what the
+    # related-group weight makes of it: weights do not change rules.
+    group_ok = (_group_held(index, query) if query.require_event_group and query.event_groups
+                else None)
 
     # Count what each rule removes, in rule order, over joint counts.
     if group_ok is None:
-        count = index._rl_online_count.ravel()          # (roles+level, online) pairs
+        count = index._rl_online_count.ravel()          # (profile, online) pairs
         rl = np.repeat(np.arange(len(rl_role)), 2)
         online = np.tile([False, True], len(rl_role))
         groups_pass = np.ones(len(count), bool)
     else:
         count, rl, online = index._p_count, index._p_rl, index._p_online
         groups_pass = group_ok[index._p_group]
-    removed = {"role": 0, "event_group": 0, "online_only": 0, "ladder": 0}
-    alive = role_ok[rl]
-    removed["role"] = int(count[~alive].sum())
+    removed = {}
+    alive = country_ok[rl]
+    removed["country"] = int(count[~alive].sum())
+    removed["role"] = int(count[alive & ~role_ok[rl]].sum())
+    alive &= role_ok[rl]
     removed["event_group"] = int(count[alive & ~groups_pass].sum())
     alive &= groups_pass
+    removed["online_only"] = 0
     if query.mode == "online":
         removed["online_only"] = int(count[alive & ~online].sum())
         alive &= online
     removed["ladder"] = int(count[alive & ~ladder_ok[rl]].sum())
     alive &= ladder_ok[rl]
+    removed["name"] = 0
     return Profiles(
         wanted=wanted,
         mode=query.mode,
-        rl_ok=role_ok & ladder_ok,
+        rl_ok=country_ok & role_ok & ladder_ok,
         group_ok=group_ok,
         rl_score=weights.ladder * lad_fit,
         group_score=weights.event_group * group_fit,
@@ -274,6 +330,24 @@ def _profiles(index: SupportIndex, query: Query, weights: Weights) -> Profiles:
     )
 
 
+def _named(index: SupportIndex, query: Query, prof: Profiles) -> Profiles:
+    """Return the profiles of a query that names its supporters (``only_ids``).
+
+    The named supporters are few: they are checked row by row, and whoever
+    passes the other location-independent rules but was not named counts as
+    removed by the "name" rule.
+    """
+    positions = index._position_of()
+    rows = np.fromiter((positions[i] for i in sorted(query.only_ids) if i in positions),
+                       np.int64)
+    rows = rows[prof.passes(index, rows)]
+    named = np.zeros(len(index), bool)
+    named[rows] = True
+    n_online = int(np.count_nonzero(index._online[rows]))
+    return replace(prof, named=named, n_passed=len(rows), n_passed_online=n_online,
+                   removed=dict(prof.removed, name=prof.n_passed - len(rows)))
+
+
 def text_vector(index: SupportIndex, query: Query, weights: Weights) -> QueryText | None:
     """Return the query's TF-IDF vector, or None when text cannot count."""
     if weights.text == 0 or not query.goals_text.strip() or not len(index):
@@ -282,13 +356,18 @@ def text_vector(index: SupportIndex, query: Query, weights: Weights) -> QueryTex
 
 
 def evaluate(index: SupportIndex, query: Query, weights: Weights, prof: Profiles,
-             text_query, *, k: int | None = None) -> tuple[Pool, Tally]:
+             text_query, *, k: int | None = None, sections: bool = False) -> tuple[Pool, Tally]:
     """Apply the location rules and score the passing supporters.
 
-    With ``k`` given, online supporters that cannot reach the top k are counted
-    but not scored; with ``k=None`` every passing supporter is scored (cohort
-    allocation needs them all). Text similarity is left to be completed on
-    demand (see :meth:`Pool.complete_text`).
+    With ``k`` given, online supporters that cannot reach the top k of the
+    online matches are counted but not scored; with ``k=None`` every passing
+    supporter is scored (cohort allocation needs them all). Text similarity
+    is left to be completed on demand (see :meth:`Pool.complete_text`).
+
+    With ``sections`` (search), in-person and online matches are ranked apart,
+    so an in-person supporter's proximity is their distance alone. Without it
+    (allocation, one pool), someone who could meet in person and also offers
+    online keeps the better of the two, so moving closer never lowers a score.
     """
     xyz = _query_xyz(query)
     empty_i = np.empty(0, np.int64)
@@ -316,15 +395,17 @@ def evaluate(index: SupportIndex, query: Query, weights: Weights, prof: Profiles
             outside = prof.n_passed - inside
         ball, ball_chord, ball_in_person = ball[keep], ball_chord[keep], ball_in_person[keep]
     pool = score_rows(index, query, weights, prof, ball, ball_chord, ball_in_person, text_query,
-                      xyz=xyz, mode=query.mode)
+                      xyz=xyz, mode=query.mode, online_credit=not sections)
     passed = len(pool.rows)
     available = int(np.count_nonzero(pool.available))
+    in_person = int(np.count_nonzero(pool.in_person))
+    in_person_available = int(np.count_nonzero(pool.in_person & pool.available))
     if query.mode != "in_person" and len(index):
         pool, n_online, n_online_available = _online(
             index, query, weights, prof, text_query, xyz, pool, k)
         passed += n_online
         available += n_online_available
-    return pool, Tally(outside, travel, passed, available)
+    return pool, Tally(outside, travel, passed, available, in_person, in_person_available)
 
 
 def _online(index: SupportIndex, query: Query, weights: Weights, prof: Profiles, text_query,
@@ -342,21 +423,35 @@ def _online(index: SupportIndex, query: Query, weights: Weights, prof: Profiles,
 
     # Online supporters inside the ball were scored there, with their distance.
     in_ball = pool.rows[index._online[pool.rows]]
-    in_ball_available = int(np.count_nonzero(index._capacity[in_ball] > 0))
-    n_available = int(sizes[is_available].sum()) - in_ball_available
-    n_waiting = int(sizes[~is_available].sum()) - (len(in_ball) - in_ball_available)
-    all_available = int(np.count_nonzero(pool.available)) + n_available
     seen = None
     if len(in_ball):
         seen = np.zeros(len(index), bool)
         seen[in_ball] = True
 
+    if prof.named is not None:
+        # A search by name: the few named supporters are simply all scored.
+        rows = _block_rows(index, blocks, seen)
+        rows = rows[prof.named[rows]]
+        n_available = int(np.count_nonzero(index._capacity[rows] > 0))
+        return _concat(pool, _score_online(index, query, weights, prof, rows, text_query, xyz)), \
+            len(rows), n_available
+
+    in_ball_available = int(np.count_nonzero(index._capacity[in_ball] > 0))
+    n_available = int(sizes[is_available].sum()) - in_ball_available
+    n_waiting = int(sizes[~is_available].sum()) - (len(in_ball) - in_ball_available)
+    if k == 0:  # counted, none shown
+        return pool, n_available + n_waiting, n_available
     if k is None or int(sizes.sum()) <= _SCORE_ALL_ROWS:
         # Everything (allocation needs every pair), or few enough that bounds
         # would cost more than scoring.
         rows = _block_rows(index, blocks, seen)
         return _concat(pool, _score_online(index, query, weights, prof, rows, text_query, xyz)), \
             n_available + n_waiting, n_available
+
+    # The top k wanted are those of the online matches: rows of the pool
+    # matched in person are ranked in a list of their own.
+    online_in_pool = ~pool.in_person
+    all_available = int(np.count_nonzero(pool.available & online_in_pool)) + n_available
 
     # An assistant coach's own club is scored row by row (the supervision boost
     # depends on the club), which keeps the block bounds tight for everyone else.
@@ -384,7 +479,8 @@ def _online(index: SupportIndex, query: Query, weights: Weights, prof: Profiles,
         pools.append(_score_online(index, query, weights, prof, rows, text_query, xyz))
         wanted, need = False, k - all_available
     blocks, bound = blocks[is_available == wanted], bound[is_available == wanted]
-    best = np.concatenate([_best_scores(index, p, p.available == wanted, need) for p in pools])
+    best = np.concatenate([_best_scores(index, p, (p.available == wanted) & ~p.in_person, need)
+                           for p in pools])
     # Best-bound blocks first, a chunk at a time. The k-th best score found so
     # far never exceeds the true k-th score, so a block whose bound is below it
     # cannot place a row in the top k (nor tie with it) and is skipped.
@@ -478,14 +574,15 @@ def _concat(*pools: Pool) -> Pool:
 
 def score_rows(index: SupportIndex, query: Query, weights: Weights, prof: Profiles,
                rows: np.ndarray, chord: np.ndarray | None, in_person: np.ndarray | None,
-               text_query, *, xyz: tuple[float, float, float], mode: str) -> Pool:
+               text_query, *, xyz: tuple[float, float, float], mode: str,
+               online_credit: bool = False) -> Pool:
     """Score given rows (text similarity pending); ``in_person`` marks in-person matches.
 
     ``chord=None`` and ``in_person=None`` mean rows matched online whose
     distance is not known yet. Every part is computed row by row with the same
     operations in the same order, so a supporter's score does not depend on
     which others are scored (terms that are zero for every row are skipped:
-    adding zero changes nothing).
+    adding zero changes nothing). ``online_credit``: see :func:`evaluate`.
     """
     rows = rows.astype(np.int64, copy=False)
     n = len(rows)
@@ -494,9 +591,8 @@ def score_rows(index: SupportIndex, query: Query, weights: Weights, prof: Profil
     chord = np.full(n, np.nan) if chord is None else chord.astype(np.float64, copy=True)
     in_person = np.zeros(n, bool) if in_person is None else in_person
 
-    # Proximity decays with distance in person and is neutral online. Someone
-    # who could meet in person and also offers online keeps the better of the
-    # two, so moving closer never lowers a score.
+    # Proximity decays with distance in person and is neutral online (the same
+    # for every online match, so it never orders them).
     neutral = weights.online_proximity
     proximity = np.full(n, neutral)
     distance = None
@@ -504,7 +600,7 @@ def score_rows(index: SupportIndex, query: Query, weights: Weights, prof: Profil
         half = weights.proximity_half_km
         distance = km_from_chord(chord)  # known: rows matched in person come with chords
         real = half / (half + distance)
-        if mode == "either":
+        if mode == "either" and online_credit:
             real = np.where(index._online[rows], np.maximum(real, neutral), real)
         proximity = np.where(in_person, real, neutral)
 
@@ -531,13 +627,19 @@ def score_rows(index: SupportIndex, query: Query, weights: Weights, prof: Profil
                 text_query=text_query, text_weight=weights.text)
 
 
-def select(index: SupportIndex, pool: Pool, k: int) -> np.ndarray:
-    """Return the pool positions of the top k: available ones first, then waitlist."""
-    available = np.flatnonzero(pool.available)
-    chosen = _top(index, pool, available, k)
+def select(index: SupportIndex, pool: Pool, positions: np.ndarray, k: int, *,
+           order: str = "fit") -> np.ndarray:
+    """Return the best k of some pool positions: available ones first, then waitlist.
+
+    ``order="fit"`` ranks by score (ties: nearer, then lower id);
+    ``order="distance"`` nearest first (ties: better score, then lower id).
+    """
+    top = _nearest if order == "distance" else _top
+    available = positions[pool.available[positions]]
+    chosen = top(index, pool, available, k)
     if len(chosen) < k:
-        waitlist = np.flatnonzero(~pool.available)
-        chosen = np.concatenate([chosen, _top(index, pool, waitlist, k - len(chosen))])
+        waitlist = positions[~pool.available[positions]]
+        chosen = np.concatenate([chosen, top(index, pool, waitlist, k - len(chosen))])
     return chosen
 
 
@@ -630,6 +732,18 @@ def _group_fit(index: SupportIndex, query: Query, weights: Weights) -> np.ndarra
     return total / len(groups)
 
 
+def _group_held(index: SupportIndex, query: Query) -> np.ndarray:
+    """Return whether each distinct event-group set holds a wanted group or a related one."""
+    members = index._group_members
+    wanted = set(query.event_groups)
+    for group in query.event_groups:
+        wanted |= index.related_groups.get(group, frozenset())
+    cols = [index._group_pos[g] for g in sorted(wanted) if g in index._group_pos]
+    if not cols:
+        return np.zeros(members.shape[0], bool)
+    return members[:, cols].any(axis=1)
+
+
 class NeedsTable:
     """Needs coverage of one query, as lookup tables.
 
@@ -707,37 +821,66 @@ def _top(index: SupportIndex, pool: Pool, positions: np.ndarray, k: int) -> np.n
     return positions[order[:k]]
 
 
+def _nearest(index: SupportIndex, pool: Pool, positions: np.ndarray, k: int) -> np.ndarray:
+    """Return the nearest k positions: distance asc, then score desc, then id asc."""
+    if k <= 0 or len(positions) == 0:
+        return np.empty(0, np.int64)
+    distance = pool.distance_km(index, positions)
+    if len(positions) > k:
+        cut = np.partition(distance, k - 1)[k - 1]
+        keep = distance <= cut
+        positions, distance = positions[keep], distance[keep]
+    pool.complete_text(index, positions)
+    order = np.lexsort((index._ids[pool.rows[positions]], -pool.score[positions], distance))
+    return positions[order[:k]]
+
+
 def _fallbacks(index: SupportIndex, query: Query, weights: Weights, prof: Profiles,
-               pool: Pool, writer: ReasonWriter, k: int) -> Fallbacks:
-    """Find the nearest supporters beyond the radius, and the best online ones."""
+               pool: Pool, writer: ReasonWriter, k: int, diagnostics: Diagnostics) -> Fallbacks:
+    """Offer the nearest in person beyond the radius, a wider radius, then online ones."""
     beyond: tuple[Match, ...] = ()
     wider = None
     within = 0
     if query.mode != "online" and len(index) and k > 0:
-        rows, distance, searched = _beyond_radius(index, query, prof, k)
+        # Those who travel that far would be found by a wider search; nearer
+        # ones who do not (the coach could go to them) fill the list, and in a
+        # place nobody travels to they are all there is to offer.
+        rows, distance, _ = _beyond_radius(index, query, prof, k, travels=True)
+        if len(rows) < k:
+            up_to = float(distance[-1]) if len(rows) else None
+            more, more_km, _ = _beyond_radius(index, query, prof, k, travels=False, up_to=up_to)
+            fresh = ~np.isin(more, rows)
+            rows = np.concatenate([rows, more[fresh]])
+            order = np.lexsort((index._ids[rows], np.concatenate([distance, more_km[fresh]])))
+            rows = rows[order[:k]]
         if len(rows):
-            # A round radius taking in the k nearest (a metre's grace: "within 40 km"
-            # reads better than "within 50 km" for someone 40.0004 km away).
-            farthest = distance[min(k, len(rows)) - 1] - _GRACE_KM
-            wider = float(next(r for r in _NICE_RADII_KM
-                               if r >= farthest or r == _NICE_RADII_KM[-1]))
-            if wider > searched:
-                _, distance, _ = _beyond_radius(index, query, prof, None, up_to=wider)
-            in_person_now = int(np.count_nonzero(pool.in_person & pool.available))
-            within = in_person_now + int(np.count_nonzero(distance <= wider + _GRACE_KM))
-            top = rows[:k]
-            extra = score_rows(index, query, weights, prof, top,
-                               _chord(index, top, pool.query_xyz), np.ones(len(top), bool),
+            chord = _chord(index, rows, pool.query_xyz)
+            extra = score_rows(index, query, weights, prof, rows, chord, np.ones(len(rows), bool),
                                pool.text_query, xyz=pool.query_xyz, mode="in_person")
-            beyond = build_matches(index, weights, prof, extra, np.arange(len(top)), writer)
+            beyond = build_matches(index, weights, prof, extra, np.arange(len(rows)), writer)
+            too_far = (chord > index._travel_chord[rows]).tolist()
+            beyond = tuple(_travel_noted(m, index._candidates[row]) if far else m
+                           for m, row, far in zip(beyond, rows.tolist(), too_far, strict=True))
+            # The smallest round radius that finds someone: the nearest beyond
+            # the radius who travels that far (a metre's grace: "within 40 km"
+            # reads better than "within 50 km" for someone 40.0004 km away).
+            near, near_km, _ = _beyond_radius(index, query, prof, 1, travels=True)
+            if len(near):
+                wider = float(next(r for r in _NICE_RADII_KM
+                                   if r >= near_km[0] - _GRACE_KM or r == _NICE_RADII_KM[-1]))
+                _, found, _ = _beyond_radius(index, query, prof, None, travels=True,
+                                             up_to=wider + _GRACE_KM)
+                within = diagnostics.in_person_available + len(found)
 
     online: tuple[Match, ...] = ()
-    online_count = 0
+    online_count = diagnostics.online_available if query.mode == "either" else 0
     if query.mode == "in_person" and len(index):
         online_query = replace(query, mode="online")
         online_prof = profiles(index, online_query, weights)
+        if prof.named is not None:
+            online_prof = _named(index, online_query, online_prof)
         online_pool, online_tally = evaluate(index, online_query, weights, online_prof,
-                                             pool.text_query, k=k)
+                                             pool.text_query, k=k, sections=True)
         online_count = online_tally.available
         best = _top(index, online_pool, np.flatnonzero(online_pool.available), k)
         online_writer = ReasonWriter(online_query, index.labels, index.related_groups)
@@ -746,31 +889,43 @@ def _fallbacks(index: SupportIndex, query: Query, weights: Weights, prof: Profil
                      online=online, online_count=online_count)
 
 
+def _travel_noted(match: Match, candidate) -> Match:
+    """Return a beyond-radius match saying how far the supporter travels."""
+    note = f"travels up to {format_km(candidate.travel_km)}"
+    return replace(match, reasons=(match.reasons[0], note, *match.reasons[1:]))
+
+
 def _beyond_radius(index: SupportIndex, query: Query, prof: Profiles, k: int | None, *,
-                   up_to: float | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+                   travels: bool, up_to: float | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, float]:
     """Return available rows passing every rule but the search radius, nearest first.
 
-    The search widens (doubling) until ``k`` are found or nobody travels further,
-    so everything nearer than the last radius searched has been seen.
+    With ``travels``, only those whose own travel distance reaches the coach
+    (widening the search would find them). The search widens (doubling) until
+    ``k`` are found or nobody further could count, so everything nearer than
+    the last radius searched has been seen.
     """
     xyz = _query_xyz(query)
-    limit_km = min(index._max_travel_km, _NICE_RADII_KM[-1])
+    limit_km = _NICE_RADII_KM[-1]
+    if travels:
+        limit_km = min(index._max_travel_km, limit_km)
+    if up_to is not None and up_to <= query.radius_km:
+        return np.empty(0, np.int64), np.empty(0), up_to
     radius = query.radius_km * 2 if up_to is None else up_to
     chord_r = float(chord_from_km(query.radius_km))
     while True:
         reach = min(radius, limit_km) if up_to is None else radius
         ball = _ball(index, query, reach)
-        keep = prof.passes(index, ball) & (index._capacity[ball] > 0)
-        if query.mode == "either":
-            keep &= ~index._online[ball]  # online ones are results already
-        ball = ball[keep]
+        # Online ones too: nearer than the rest, they could meet in person there.
+        ball = ball[prof.passes(index, ball) & (index._capacity[ball] > 0)]
         chord = _chord(index, ball, xyz)
-        keep = ((chord > chord_r) & (chord <= index._travel_chord[ball])
-                & (chord <= float(chord_from_km(reach))))
+        keep = (chord > chord_r) & (chord <= float(chord_from_km(reach)))
+        if travels:
+            keep &= chord <= index._travel_chord[ball]
         ball, chord = ball[keep], chord[keep]
         if up_to is not None or (k is not None and len(ball) >= k) or reach >= limit_km:
             break
         radius *= 2
     distance = km_from_chord(chord)
-    order = np.lexsort((index._ids[ball], distance))
+    order = np.lexsort((index._ids[ball], distance))[:k]
     return ball[order], distance[order], reach

@@ -72,6 +72,12 @@ class Candidate:
         Last activity as a date, or as whole days since; ``None`` when unknown.
     bio : str
         Free text about their expertise, compared with a coach's goals.
+    country : str or None
+        The country whose coaches they support, e.g. ``"GB"`` or ``"US"``;
+        a query can keep to its own country (see :attr:`Query.countries`).
+    framework : str or None
+        Key of the qualification framework ``level`` belongs to, e.g.
+        ``"uk"``. Ladder rules compare levels only within one framework.
 
     Examples
     --------
@@ -95,6 +101,8 @@ class Candidate:
     response_rate: float | None = None
     last_active: date | datetime | int | None = None
     bio: str = ""
+    country: str | None = None
+    framework: str | None = None
 
     def __post_init__(self) -> None:
         def fail(name: str, message: str) -> InvalidCandidate:
@@ -132,6 +140,8 @@ class Candidate:
                 raise fail("last_active", "days since last activity must be 0 or more")
             _set(self, "last_active", days)
         _set(self, "bio", _text(self.bio, "bio", fail))
+        _set(self, "country", _code(self.country, "country", fail))
+        _set(self, "framework", _code(self.framework, "framework", fail))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +174,14 @@ class Query:
     require_event_group : bool
         When true, supporters with neither one of the coach's event groups nor a
         related one are removed rather than only scored lower.
+    countries : frozenset of str
+        Countries whose supporters may be offered, in person or online; empty
+        means any country.
+    framework : str or None
+        Key of the qualification framework ``level`` belongs to. Ladder rules
+        apply only to supporters of the same framework (or of none given).
+    only_ids : frozenset of int or None
+        When given, only these supporters may be offered (a search by name).
 
     Examples
     --------
@@ -184,6 +202,9 @@ class Query:
     goals_text: str = ""
     limit: int = 20
     require_event_group: bool = False
+    countries: frozenset[str] = frozenset()
+    framework: str | None = None
+    only_ids: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         def fail(name: str, message: str) -> InvalidQuery:
@@ -213,6 +234,12 @@ class Query:
         _set(self, "limit", limit)
         if not isinstance(self.require_event_group, bool):
             raise fail("require_event_group", "must be true or false")
+        _set(self, "countries", _keys(self.countries, "countries", fail))
+        _set(self, "framework", _code(self.framework, "framework", fail))
+        if self.only_ids is not None:
+            if isinstance(self.only_ids, (str, bytes)) or not isinstance(self.only_ids, Iterable):
+                raise fail("only_ids", "must be a set of supporter ids or None")
+            _set(self, "only_ids", frozenset(_whole(i, "only_ids", fail) for i in self.only_ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +412,14 @@ def _club(value: object, fail) -> str | None:
         return None
     if not isinstance(value, str):
         raise fail("club", "must be text or None")
+    return value
+
+
+def _code(value: object, name: str, fail) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise fail(name, "must be text or None")
     return value
 
 

@@ -10,7 +10,11 @@ from typing import Any
 
 from ._errors import InvalidWeights
 
-__all__ = ["PART_NAMES", "Weights"]
+__all__ = ["MAX_AVAILABILITY", "PART_NAMES", "Weights"]
+
+#: The largest availability weight: places free are a tie-breaker, never a reason
+#: to rank someone above a supporter who is clearly nearer or a better fit.
+MAX_AVAILABILITY = 0.25
 
 #: Names of the score parts, in the order reasons and ``Match.parts`` use.
 PART_NAMES = (
@@ -28,6 +32,9 @@ PART_NAMES = (
 _SHAPE_RANGES = {
     "proximity_half_km": (0.0, math.inf, False),  # (low, high, low inclusive)
     "online_proximity": (0.0, 1.0, True),
+    # Places free only break near-ties: a larger weight would let spare places
+    # outrank a clearly nearer or better-fitting supporter.
+    "availability": (0.0, MAX_AVAILABILITY, True),
     "related_group": (0.0, 1.0, True),
     "recency_half_life_days": (0.0, math.inf, False),
 }
@@ -43,13 +50,17 @@ class Weights:
 
     Parameters
     ----------
-    proximity, event_group, needs, ladder, availability, responsiveness, text, supervision : float
+    proximity, event_group, needs, ladder, responsiveness, text, supervision : float
         Multipliers (>= 0) of the score parts of the same name.
+    availability : float
+        Multiplier of places free, 0 to :data:`MAX_AVAILABILITY`: a tie-breaker
+        between supporters who are otherwise about equal.
     proximity_half_km : float
         Distance at which proximity falls to one half (> 0).
     online_proximity : float
-        Proximity given to a supporter matched online, where distance does not
-        matter (0 to 1).
+        Proximity given to a pairing that would meet online, in cohort
+        allocation (0 to 1). Search ranks online supporters in a section of
+        their own, by fit alone, so this never gives them distance credit there.
     related_group : float
         Event-group fit of a related group (sprints for hurdles), 0 to 1.
     recency_half_life_days : float
@@ -72,7 +83,7 @@ class Weights:
     event_group: float = 2.0
     needs: float = 3.0
     ladder: float = 1.5
-    availability: float = 1.0
+    availability: float = 0.05
     responsiveness: float = 1.0
     text: float = 1.0
     supervision: float = 2.0

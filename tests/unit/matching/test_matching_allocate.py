@@ -44,10 +44,29 @@ def coach(id: int, km_north: float = 0.0, km_east: float = 0.0, **overrides) -> 
     return CohortCoach(id, Query(lat, lon, **values))
 
 
-def eligible_scores(index, cohort):
-    """Return {coach_id: {supporter_id: score}} of available eligible pairs, via rank."""
-    return {c.id: {m.id: m.score for m in index.rank(c.query, limit=len(index)) if m.available}
-            for c in cohort}
+def eligible_scores(index, cohort, weights=None):
+    """Return {coach_id: {supporter_id: score}} of available eligible pairs, via rank.
+
+    Search ranks in-person and online matches apart; an allocation is one pool,
+    where a pair that could also meet online keeps the better proximity of the
+    two (so moving closer never lowers a pair's score).
+    """
+    w = weights or Weights()
+    scores = {}
+    for c in cohort:
+        result = index.rank(c.query, w, limit=len(index))
+        pairs = {}
+        for m in (*result.matches, *result.online):
+            if not m.available:
+                continue
+            score = m.score
+            if (m.mode == "in_person" and c.query.mode == "either"
+                    and index.candidate(m.id).offers_online):
+                online = w.proximity * w.online_proximity
+                score += max(m.parts["proximity"], online) - m.parts["proximity"]
+            pairs[m.id] = score
+        scores[c.id] = pairs
+    return scores
 
 
 def brute_force(cohort, index, scores, objective, locked=()):

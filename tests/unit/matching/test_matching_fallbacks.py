@@ -28,16 +28,22 @@ def test_nothing_within_radius_offers_nearest_beyond_and_online(sparse_jumps, ma
     result = sparse_jumps.rank(query)
     assert result.ids == ()
     fb = result.fallbacks
-    assert [m.id for m in fb.beyond_radius] == [1, 2, 3]  # nearest first; 4 and 5 left out
-    assert [round(m.distance_km) for m in fb.beyond_radius] == [14, 22, 24]
+    # Nearest first; 5 is full. 4 does not travel that far but is nearer than
+    # those who do, so the coach could go to them: their reasons say so.
+    assert [m.id for m in fb.beyond_radius] == [1, 4, 2, 3]
+    assert [round(m.distance_km) for m in fb.beyond_radius] == [14, 18, 22, 24]
     assert fb.beyond_radius[0].reasons[0] == "14 km away"
-    assert fb.wider_radius_km == 25.0
-    assert fb.within_wider_radius == 3
+    assert fb.beyond_radius[1].reasons[:2] == ("18 km away", "travels up to 5 km")
+    assert all("travels up to" not in r for m in fb.beyond_radius if m.id != 4
+               for r in m.reasons)
+    # The smallest round radius that finds someone (1, at 14 km, travels 30 km).
+    assert fb.wider_radius_km == 15.0
+    assert fb.within_wider_radius == 1
     assert {m.id for m in fb.online} == {6, 7}
     assert all(m.mode == "online" for m in fb.online)
     assert fb.online_count == 2
     assert result.explanation == (
-        "No jumps mentors within 10 km; 3 within 25 km; 2 online. Not shown: "
+        "No jumps mentors within 10 km; 1 within 15 km; 2 online. Not shown: "
         "1 in other roles, 1 outside your event groups, 7 beyond 10 km.")
 
 
@@ -46,7 +52,7 @@ def test_few_results_say_how_many_and_where_more_are(sparse_jumps, make_query):
     result = sparse_jumps.rank(query)
     assert result.ids == (1,)
     assert result.explanation == "Only 1 jumps mentor within 15 km; 3 within 25 km; 2 online."
-    assert [m.id for m in result.fallbacks.beyond_radius] == [2, 3]
+    assert [m.id for m in result.fallbacks.beyond_radius] == [4, 2, 3]
 
 
 def test_enough_results_need_no_fallbacks(build, make_candidate, make_query):
@@ -82,4 +88,31 @@ def test_either_mode_sentence(build, make_candidate, make_query):
     index = build([make_candidate(1, km=40.0)])
     result = index.rank(make_query(radius_km=10.0, mode="either", roles=set()))
     assert result.explanation == (
-        "No supporters within 10 km or online; 1 within 40 km. Not shown: 1 beyond 10 km.")
+        "No supporters within 10 km; 1 within 40 km. Not shown: 1 beyond 10 km.")
+
+
+def test_where_nobody_travels_that_far_the_nearest_are_still_offered(
+        build, make_candidate, make_query):
+    # A sparse place: everyone is far away and travels only a little way.
+    index = build([make_candidate(1, km=150.0, travel_km=20.0),
+                   make_candidate(2, km=120.0, travel_km=10.0),
+                   make_candidate(3, km=400.0, travel_km=20.0, offers_online=True)])
+    result = index.rank(make_query(radius_km=10.0, mode="in_person"))
+    fb = result.fallbacks
+    assert [m.id for m in fb.beyond_radius] == [2, 1, 3]
+    assert fb.beyond_radius[0].reasons[:2] == ("120 km away", "travels up to 10 km")
+    assert fb.wider_radius_km is None  # no wider search would find anyone in person
+    assert [m.id for m in fb.online] == [3]
+    assert result.explanation.startswith(
+        "No mentors within 10 km; the nearest is 120 km away; 1 online.")
+
+
+def test_either_mode_offers_the_online_section_and_the_nearest_in_person(
+        build, make_candidate, make_query):
+    index = build([make_candidate(1, km=30.0), make_candidate(2, km=200.0, offers_online=True)])
+    result = index.rank(make_query(radius_km=10.0, mode="either"))
+    assert result.ids == ()
+    assert [m.id for m in result.online] == [2]
+    assert [m.id for m in result.fallbacks.beyond_radius] == [1]
+    assert result.fallbacks.online == ()  # the online section is not a fallback here
+    assert result.explanation.startswith("No mentors within 10 km; 1 within 30 km; 1 online.")

@@ -19,6 +19,7 @@ from matching import (
     AVAILABILITY_FULL_AT,
     EARTH_RADIUS_KM,
     LADDER,
+    MAX_AVAILABILITY,
     SUPERVISION_NEARBY_KM,
     SUPPORT_ROLES,
     Candidate,
@@ -42,6 +43,8 @@ NEEDS = ["periodisation", "technical_model", "strength_power", "mental_prep", "p
 WORDS = ["hurdles", "rhythm", "sprint", "drills", "periodisation", "block", "marathon",
          "strength", "power", "juniors", "masters", "technique", "mental", "race"]
 CLUBS = ["leeds", "otley", "york", None]
+COUNTRIES = ["GB", "US", None]
+FRAMEWORKS = ["uk", "us", None]
 
 coordinate = st.tuples(st.floats(53.3, 54.3), st.floats(-2.3, -0.8))
 
@@ -67,6 +70,8 @@ def candidates(draw, *, min_size=0, max_size=25):
             response_rate=draw(st.none() | st.floats(0, 1)),
             last_active=draw(st.none() | st.integers(0, 400)),
             bio=" ".join(draw(st.lists(st.sampled_from(WORDS), max_size=6))),
+            country=draw(st.sampled_from(COUNTRIES)),
+            framework=draw(st.sampled_from(FRAMEWORKS)),
         ))
     return out
 
@@ -86,13 +91,17 @@ def queries(draw):
         goals_text=" ".join(draw(st.lists(st.sampled_from(WORDS), max_size=4))),
         limit=draw(st.integers(1, 30)),
         require_event_group=draw(st.booleans()),
+        countries=draw(st.frozensets(st.sampled_from(["GB", "US"]), max_size=2)),
+        framework=draw(st.sampled_from(FRAMEWORKS)),
+        only_ids=draw(st.none() | st.frozensets(st.integers(1, 10_000), max_size=40)),
     )
 
 
 weights = st.builds(
     Weights,
     proximity=st.floats(0, 5), event_group=st.floats(0, 5), needs=st.floats(0, 5),
-    ladder=st.floats(0, 5), availability=st.floats(0, 5), responsiveness=st.floats(0, 5),
+    ladder=st.floats(0, 5), availability=st.floats(0, MAX_AVAILABILITY),
+    responsiveness=st.floats(0, 5),
     text=st.floats(0, 5), supervision=st.floats(0, 5),
     proximity_half_km=st.floats(0.5, 50), online_proximity=st.floats(0, 1),
     related_group=st.floats(0, 1),
@@ -108,6 +117,11 @@ def everything(index, query, w=None):
     return index.rank(query, w or Weights(), limit=max(len(index), 1))
 
 
+def shown(result):
+    """Every match of a result: the main list, then the online section."""
+    return [*result.matches, *result.online]
+
+
 @SETTINGS
 @given(candidates(), queries(), weights)
 def test_every_result_obeys_every_hard_rule(cands, query, w):
@@ -115,50 +129,64 @@ def test_every_result_obeys_every_hard_rule(cands, query, w):
     result = everything(build(cands), query, w)
     by_id = {c.id: c for c in cands}
     wanted = query.roles or frozenset(SUPPORT_ROLES)
-    seen_waitlist = False
-    for m in result:
-        c = by_id[m.id]
-        assert m.roles and set(m.roles) <= wanted & c.roles
-        for role in m.roles:
-            low, high, _ = LADDER[role]
-            assert low <= c.level - query.level <= high
-        d = distance_km(query.lat, query.lon, c.lat, c.lon)
-        assert m.distance_km == pytest.approx(d, rel=1e-9, abs=1e-9)
-        if m.mode == "in_person":
-            assert query.mode != "online" and d <= query.radius_km and d <= c.travel_km
-        else:
-            assert query.mode != "in_person" and c.offers_online
-        assert m.available == (c.capacity_left > 0) != m.waitlist
-        assert not (seen_waitlist and m.available), "an available match after the waitlist"
-        seen_waitlist |= m.waitlist
-        if query.require_event_group and query.event_groups:
-            related = set().union(*(RELATED.get(g, ()) for g in query.event_groups)) | {
-                k for k, v in RELATED.items() if v & query.event_groups}
-            assert c.event_groups & (query.event_groups | related)
+    for section, in_person in ((result.matches, query.mode != "online"),
+                               (result.online, False)):
+        seen_waitlist = False
+        for m in section:
+            c = by_id[m.id]
+            assert m.roles and set(m.roles) <= wanted & c.roles
+            if query.countries:
+                assert c.country in query.countries
+            if query.only_ids is not None:
+                assert c.id in query.only_ids
+            comparable = (query.framework is None or c.framework is None
+                          or c.framework == query.framework)
+            for role in m.roles:
+                low, high, _ = LADDER[role]
+                assert not comparable or low <= c.level - query.level <= high
+            d = distance_km(query.lat, query.lon, c.lat, c.lon)
+            assert m.distance_km == pytest.approx(d, rel=1e-9, abs=1e-9)
+            # Each section holds its own kind only: the in-person list never an
+            # online-only match, the online section never an in-person one.
+            assert (m.mode == "in_person") == in_person
+            if m.mode == "in_person":
+                assert query.mode != "online" and d <= query.radius_km and d <= c.travel_km
+            else:
+                assert query.mode != "in_person" and c.offers_online
+            assert m.available == (c.capacity_left > 0) != m.waitlist
+            assert not (seen_waitlist and m.available), "an available match after the waitlist"
+            seen_waitlist |= m.waitlist
+            if query.require_event_group and query.event_groups:
+                related = set().union(*(RELATED.get(g, ()) for g in query.event_groups)) | {
+                    k for k, v in RELATED.items() if v & query.event_groups}
+                assert c.event_groups & (query.event_groups | related)
     d = result.diagnostics
     assert d.considered == len(cands) == sum(d.removed.values()) + d.passed
-    assert d.passed == len(result) and d.available + d.waitlist == d.passed
+    assert d.passed == len(shown(result)) and d.available + d.waitlist == d.passed
+    assert (d.in_person, d.online) == (len(result.matches), len(result.online)) or (
+        query.mode == "online" and (d.in_person, d.online) == (0, len(result.matches)))
 
 
 @SETTINGS
 @given(candidates(), queries(), weights)
 def test_ranking_equals_a_plain_python_reference(cands, query, w):
     assume(not near_boundary(cands, query))
-    got = list(build(cands).rank(query, w, fallback_below=0))
-    expected = reference_rank(cands, query, w, related=RELATED, today=TODAY)
-    top = expected[:query.limit]
-    assert len(got) == len(top)
-    by_id = {e.id: e for e in expected}
-    for m in got:
-        e = by_id[m.id]
-        assert m.score == pytest.approx(e.score, rel=1e-9, abs=1e-9)
-        assert (m.available, m.mode == "in_person", m.roles) == (
-            e.available, e.in_person, e.roles)
-    # The same supporters, in the same order, except where scores tie to the
-    # last digits (then either order is right).
-    for a, b in zip(got, top, strict=True):
-        assert a.id == b.id or math.isclose(by_id[a.id].score, b.score, rel_tol=1e-9,
-                                            abs_tol=1e-9)
+    result = build(cands).rank(query, w, fallback_below=0)
+    main, online = reference_rank(cands, query, w, related=RELATED, today=TODAY)
+    for got, expected in ((result.matches, main), (result.online, online)):
+        top = expected[:query.limit]
+        assert len(got) == len(top)
+        by_id = {e.id: e for e in expected}
+        for m in got:
+            e = by_id[m.id]
+            assert m.score == pytest.approx(e.score, rel=1e-9, abs=1e-9)
+            assert (m.available, m.mode == "in_person", m.roles) == (
+                e.available, e.in_person, e.roles)
+        # The same supporters, in the same order, except where scores tie to the
+        # last digits (then either order is right).
+        for a, b in zip(got, top, strict=True):
+            assert a.id == b.id or math.isclose(by_id[a.id].score, b.score, rel_tol=1e-9,
+                                                abs_tol=1e-9)
 
 
 @SETTINGS
@@ -173,11 +201,15 @@ def test_moving_a_supporter_closer_never_lowers_their_score(cands, query, data):
     after_km = distance_km(query.lat, query.lon, closer.lat, closer.lon)
     assume(after_km < before_km)
     assume(not near_boundary(cands + [closer], query))
-    before = _score(build(cands), query, target.id)
-    after = _score(build([closer if c.id == target.id else c for c in cands]), query, target.id)
+    before = _match(build(cands), query, target.id)
+    after = _match(build([closer if c.id == target.id else c for c in cands]), query, target.id)
     if before is not None:
+        # Still a match; within one section (in person, or online) never lower.
         assert after is not None
-        assert after >= before - 1e-12
+        if after.mode == before.mode:
+            assert after.score >= before.score - 1e-12
+        else:  # moved into the mutual radius: from the online section to the local list
+            assert (before.mode, after.mode) == ("online", "in_person")
 
 
 @SETTINGS
@@ -213,13 +245,13 @@ def test_one_element_index_ranks_like_the_large_index_filtered(cands, query, w):
     # Text similarity weighs terms by how rare they are in the whole index
     # (IDF), so it is left out here: it depends on the other supporters by design.
     w = dataclasses.replace(w, text=0.0)
-    full = {m.id: m for m in everything(build(cands), query, w)}
+    full = {m.id: m for m in shown(everything(build(cands), query, w))}
     for c in cands:
-        alone = everything(build([c]), query, w).matches
+        alone = shown(everything(build([c]), query, w))
         if c.id in full:
-            assert alone == (full[c.id],)
+            assert alone == [full[c.id]]
         else:
-            assert alone == ()
+            assert alone == []
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -256,13 +288,19 @@ def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
         top = index.rank(query)
         every = everything(index, query)
         assert top.matches == every.matches[:query.limit]
+        assert top.online == every.online[:query.limit]
         assert top.diagnostics == every.diagnostics
 
 
 def _score(index, query, candidate_id):
-    for m in everything(index, query):
+    match = _match(index, query, candidate_id)
+    return None if match is None else match.score
+
+
+def _match(index, query, candidate_id):
+    for m in shown(everything(index, query)):
         if m.id == candidate_id:
-            return m.score
+            return m
     return None
 
 
@@ -271,9 +309,10 @@ def test_reference_agrees_on_a_fixed_example():
     c = Candidate(1, 53.8, -1.5, roles={"mentor"}, level=3, needs={"peaking"}, capacity_left=3,
                   response_rate=1.0, last_active=0, travel_km=50)
     q = Query(53.8, -1.5, radius_km=10, roles={"mentor"}, level=1, needs={"peaking": 1.0})
-    (e,) = reference_rank([c], q, Weights(), related={}, today=TODAY)
-    # proximity 3*1 + needs 3*1 + ladder 1.5*1 + availability 1*1 + responsiveness 1*1
-    assert e.score == pytest.approx(9.5)
+    (e,), online = reference_rank([c], q, Weights(), related={}, today=TODAY)
+    # proximity 3*1 + needs 3*1 + ladder 1.5*1 + availability 0.05*1 + responsiveness 1*1
+    assert e.score == pytest.approx(8.55)
+    assert online == []
     assert float(np.round(e.distance_km, 9)) == 0.0
 
 
@@ -315,12 +354,17 @@ def near_boundary(candidates: list[Candidate], query: Query) -> bool:
     return False
 
 
+def comparable(c: Candidate, q: Query) -> bool:
+    """Whether the ladder rules apply: levels on one framework's ladder (or none said)."""
+    return q.framework is None or c.framework is None or c.framework == q.framework
+
+
 def passing_roles(c: Candidate, q: Query) -> tuple[str, ...]:
     wanted = q.roles or frozenset(LADDER)
     out = []
     for role in sorted(c.roles & wanted):
         low, high, _ = LADDER[role]
-        if low <= c.level - q.level <= high:
+        if not comparable(c, q) or low <= c.level - q.level <= high:
             out.append(role)
     return tuple(out)
 
@@ -338,6 +382,8 @@ def group_fit(c: Candidate, q: Query, related: dict, w: Weights) -> float:
 
 
 def ladder_fit(c: Candidate, q: Query, roles: tuple[str, ...]) -> float:
+    if not comparable(c, q):
+        return 0.5  # neutral: another framework's ladder
     best = 0.0
     for role in roles:
         _, _, (pl, ph) = LADDER[role]
@@ -358,8 +404,12 @@ def days_since(c: Candidate, today: date) -> float | None:
 
 
 def reference_rank(candidates: list[Candidate], q: Query, w: Weights, *, related: dict,
-         today: date) -> list[Expected]:
-    """Return every passing candidate, ranked: available by score, then waitlist."""
+         today: date) -> tuple[list[Expected], list[Expected]]:
+    """Return every passing candidate, ranked: available by score, then waitlist.
+
+    Two lists: the main one (in person, or online for an online search) and
+    the online section of an "either" search.
+    """
     related = {k: frozenset(v) for k, v in related.items()}
     symmetric: dict[str, set[str]] = {}
     for k, vs in related.items():
@@ -383,11 +433,16 @@ def reference_rank(candidates: list[Candidate], q: Query, w: Weights, *, related
 
     out = []
     for c in candidates:
+        if q.countries and c.country not in q.countries:
+            continue
         roles = passing_roles(c, q)
         if not roles:
             continue
         fit = group_fit(c, q, related, w)
-        if q.require_event_group and q.event_groups and fit == 0:
+        held = set(q.event_groups).union(*(related.get(g, ()) for g in q.event_groups))
+        if q.require_event_group and q.event_groups and not c.event_groups & held:
+            continue
+        if q.only_ids is not None and c.id not in q.only_ids:
             continue
         if q.mode == "online" and not c.offers_online:
             continue
@@ -396,13 +451,9 @@ def reference_rank(candidates: list[Candidate], q: Query, w: Weights, *, related
         if not in_person and not (q.mode != "in_person" and c.offers_online):
             continue
 
+        # In person: distance alone (online matches are ranked apart).
         real = w.proximity_half_km / (w.proximity_half_km + d)
-        if q.mode == "online" or not in_person:
-            proximity = w.online_proximity
-        elif c.offers_online and q.mode == "either":
-            proximity = max(real, w.online_proximity)
-        else:
-            proximity = real
+        proximity = real if in_person else w.online_proximity
         total = math.fsum(q.needs.values())
         covered = sum(p for k, p in q.needs.items() if k in c.needs)
         needs = covered / total if total else 0.0
@@ -424,4 +475,6 @@ def reference_rank(candidates: list[Candidate], q: Query, w: Weights, *, related
                  + w.supervision * supervision)
         out.append(Expected(c.id, score, d, c.capacity_left > 0, in_person, roles))
     out.sort(key=lambda e: (not e.available, -round(e.score, 9), round(e.distance_km, 6), e.id))
-    return out
+    if q.mode == "online":
+        return out, []
+    return [e for e in out if e.in_person], [e for e in out if not e.in_person]

@@ -48,11 +48,14 @@ def test_online_supporters_pass_any_distance_when_online_is_acceptable(
     index = build([far, make_candidate(2, km=400.0)])
     assert index.rank(make_query(mode="in_person")).ids == ()
     either = index.rank(make_query(mode="either"))
-    assert either.ids == (1,)
-    assert either.matches[0].mode == "online"
-    assert either.matches[0].reasons[0] == "Online"
-    assert either.matches[0].distance_km == pytest.approx(400.0, rel=1e-6)
+    # Online-only matches come in the online section, never in the in-person list.
+    assert either.ids == ()
+    assert [m.id for m in either.online] == [1]
+    assert either.online[0].mode == "online"
+    assert either.online[0].reasons[0] == "Online"
+    assert either.online[0].distance_km == pytest.approx(400.0, rel=1e-6)
     assert either.diagnostics.removed["outside_radius"] == 1  # only the in-person one
+    assert (either.diagnostics.in_person, either.diagnostics.online) == (0, 1)
 
 
 def test_mode_online_requires_offering_online(build, make_candidate, make_query):
@@ -154,8 +157,9 @@ def test_diagnostics_count_every_candidate_once_in_rule_order(build, make_candid
     ])
     d = index.rank(make_query(radius_km=25.0)).diagnostics
     assert list(d.removed) == list(RULES)
-    assert dict(d.removed) == {"role": 2, "event_group": 0, "online_only": 0, "ladder": 1,
-                               "outside_radius": 1, "travel_distance": 1}
+    assert dict(d.removed) == {"country": 0, "role": 2, "event_group": 0, "online_only": 0,
+                               "ladder": 1, "name": 0, "outside_radius": 1,
+                               "travel_distance": 1}
     assert (d.considered, d.passed, d.available, d.waitlist) == (7, 2, 1, 1)
     assert d.considered == sum(d.removed.values()) + d.passed
 
@@ -198,3 +202,90 @@ def test_limit_and_query_limit(build, make_candidate, make_query):
         assert caught.value.field == field
     with pytest.raises(TypeError):
         index.rank({"lat": 53.8, "lon": -1.5})
+
+
+# --- country, qualification framework, names ----------------------------------------
+
+
+def test_a_query_keeps_to_its_countries_in_person_and_online(build, make_candidate,
+                                                              make_query):
+    index = build([
+        make_candidate(1, km=2.0, country="GB"),
+        make_candidate(2, km=3.0, country="US", offers_online=True),  # e.g. a US coach in Leeds
+        make_candidate(3, km=500.0, country="US", offers_online=True),
+        make_candidate(4, km=600.0, country="GB", offers_online=True),
+    ])
+    gb = index.rank(make_query(mode="either", countries={"GB"}))
+    assert gb.ids == (1,)
+    assert [m.id for m in gb.online] == [4]
+    assert gb.diagnostics.removed["country"] == 2
+    anywhere = index.rank(make_query(mode="either"))
+    assert set(anywhere.ids) == {1, 2}
+    assert {m.id for m in anywhere.online} == {3, 4}
+    # The online fallback of an in-person search keeps to the country too.
+    in_person = index.rank(make_query(mode="in_person", radius_km=1.0, countries={"GB"}))
+    assert [m.id for m in in_person.fallbacks.online] == [4]
+
+
+def test_ladder_rules_compare_levels_within_one_framework(build, make_candidate, make_query):
+    index = build([
+        make_candidate(1, level=1, framework="us", qualification="Level 1"),
+        make_candidate(2, level=1, framework="uk", qualification="Sessional Coach"),
+        make_candidate(3, level=3, framework="uk", qualification="Advanced Coach"),
+    ])
+    # A UK level-1 coach wants a mentor above them: the UK Sessional Coach is a
+    # peer and fails; a US Level 1 is on another ladder, so no rule applies.
+    result = index.rank(make_query(level=1, framework="uk"))
+    assert set(result.ids) == {1, 3}
+    assert result.diagnostics.removed["ladder"] == 1
+    us = next(m for m in result.matches if m.id == 1)
+    assert "Level 1" in us.reasons and not any("above you" in r for r in us.reasons)
+    assert us.parts["ladder"] == pytest.approx(1.5 * 0.5)  # neutral fit, default weight
+
+
+def test_requiring_an_event_group_does_not_depend_on_the_related_weight(
+        build, make_candidate, make_query):
+    from matching import Weights
+
+    index = build([make_candidate(1, event_groups={"hurdles"}),   # related to sprints
+                   make_candidate(2, event_groups={"throws"})])
+    query = make_query(event_groups={"sprints"}, require_event_group=True)
+    for related in (0.0, 0.5, 1.0):
+        result = index.rank(query, Weights(related_group=related))
+        assert result.ids == (1,), related
+        assert result.diagnostics.removed["event_group"] == 1
+
+
+def test_a_search_by_name_keeps_only_the_named_and_counts_the_rest(
+        build, make_candidate, make_query):
+    index = build([make_candidate(1, km=2.0), make_candidate(2, km=3.0),
+                   make_candidate(3, km=40.0), make_candidate(4, km=300.0, offers_online=True),
+                   make_candidate(5, roles={"co_coach"})])
+    result = index.rank(make_query(mode="either", only_ids={2, 3, 4, 5, 99}))
+    assert result.ids == (2,)
+    assert [m.id for m in result.online] == [4]
+    removed = result.diagnostics.removed
+    assert (removed["role"], removed["name"], removed["outside_radius"]) == (1, 1, 1)
+    assert result.diagnostics.considered == sum(removed.values()) + result.diagnostics.passed
+
+
+def test_nearest_first_order_of_the_in_person_list(build, make_candidate, make_query):
+    index = build([
+        make_candidate(1, km=9.0, needs={"periodisation"}),
+        make_candidate(2, km=2.0),
+        make_candidate(3, km=5.0, capacity_left=0),
+        make_candidate(4, km=300.0, offers_online=True, needs={"periodisation"}),
+    ])
+    query = make_query(mode="either", needs={"periodisation": 3.0})
+    assert index.rank(query).ids == (1, 2, 3)
+    nearest = index.rank(query, order="distance")
+    assert nearest.ids == (2, 1, 3)  # full ones still last
+    assert [m.id for m in nearest.online] == [4]
+
+
+def test_paging_returns_the_slice_after_offset(build, make_candidate, make_query):
+    index = build([make_candidate(i, km=float(i)) for i in range(1, 8)])
+    every = index.rank(make_query(), limit=7).ids
+    assert index.rank(make_query(), limit=3, offset=3).ids == every[3:6]
+    assert index.rank(make_query(), limit=3, offset=6).ids == every[6:]
+    assert index.rank(make_query(), limit=3, offset=9).ids == ()

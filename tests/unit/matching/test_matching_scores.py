@@ -6,14 +6,15 @@ from datetime import date, datetime
 
 import pytest
 
-from matching import PART_NAMES, Weights
+from matching import MAX_AVAILABILITY, PART_NAMES, CohortCoach, Weights, allocate
 
 ONLY = dict.fromkeys(PART_NAMES, 0.0)
 
 
 def only(part: str, **shape) -> Weights:
-    """Return weights counting one part alone, at weight 1."""
-    return Weights(**{**ONLY, part: 1.0, **shape})
+    """Return weights counting one part alone, at weight 1 (availability: its most)."""
+    weight = MAX_AVAILABILITY if part == "availability" else 1.0
+    return Weights(**{**ONLY, part: weight, **shape})
 
 
 def score_of(index, query, weights, candidate_id):
@@ -42,10 +43,9 @@ def test_online_matches_get_a_neutral_proximity(build, make_candidate, make_quer
     index = build([make_candidate(1, km=300.0, offers_online=True),
                    make_candidate(2, km=1.0, offers_online=True)])
     result = index.rank(make_query(mode="either"), w)
-    near, far = result.matches
-    assert (near.id, near.mode) == (2, "in_person")
+    (near,), (far,) = result.matches, result.online
+    assert (near.id, near.mode, far.id, far.mode) == (2, "in_person", 1, "online")
     assert far.score == pytest.approx(0.4)
-    # Near and online-capable keeps the better of distance and neutral.
     assert near.score == pytest.approx(10 / 11)
     assert all(m.score == pytest.approx(0.4) for m in index.rank(make_query(mode="online"), w))
 
@@ -95,7 +95,7 @@ def test_availability_grows_with_places_free(build, make_candidate, make_query, 
                                              expected):
     index = build([make_candidate(1, capacity_left=places)])
     assert index.rank(make_query(), only("availability")).matches[0].score == pytest.approx(
-        expected)
+        expected * MAX_AVAILABILITY)
 
 
 @pytest.mark.parametrize(("rate", "last_active", "expected"), [
@@ -213,13 +213,58 @@ def test_candidate_lookup_and_ids(build, make_candidate):
         index.ids[0] = 5
 
 
-def test_online_capable_supporter_never_scores_less_for_being_near(build, make_candidate,
+def test_in_search_an_online_capable_local_gets_no_online_credit(build, make_candidate,
                                                                   make_query):
-    # At 20 km proximity alone would be 1/3, below the neutral 0.5 of an online
-    # match; the supporter keeps 0.5, as they would at 30 km (online only).
+    # In search the in-person list and the online section are ranked apart: a
+    # local supporter 20 km away scores their distance (1/3), never the
+    # neutral 0.5 of an online match, so offering online lifts nobody above a
+    # nearer local. Allocation ranks one pool, where the pair keeps the better
+    # of the two, so moving closer never lowers a pair's score.
     w = only("proximity", proximity_half_km=10.0, online_proximity=0.5)
     index = build([make_candidate(1, km=20.0, offers_online=True),
                    make_candidate(2, km=30.0, offers_online=True)])
-    near, far = index.rank(make_query(mode="either", radius_km=25.0), w).matches
+    result = index.rank(make_query(mode="either", radius_km=25.0), w)
+    (near,), (far,) = result.matches, result.online
     assert (near.id, near.mode, far.id, far.mode) == (1, "in_person", 2, "online")
-    assert near.score == pytest.approx(0.5) == far.score
+    assert near.score == pytest.approx(1 / 3)
+    assert far.score == pytest.approx(0.5)
+    (pair,) = allocate([CohortCoach(1, make_query(mode="either", radius_km=25.0))],
+                       build([make_candidate(1, km=20.0, offers_online=True)]), w).assignments
+    assert pair.score == pytest.approx(0.5)
+
+
+def test_places_free_never_reorder_a_clearly_nearer_supporter(build, make_candidate,
+                                                              make_query):
+    # 3 places free at 12 km against 1 free at 5 km, all else equal: nearer first.
+    index = build([make_candidate(1, km=12.0, capacity_left=3),
+                   make_candidate(2, km=5.0, capacity_left=1),
+                   make_candidate(3, km=1.0, capacity_left=0)])
+    assert index.rank(make_query()).ids == (2, 1, 3)  # full: last, as waitlist
+    # Places free do break a near-tie (the same distance to the kilometre).
+    tie = build([make_candidate(1, km=8.0, capacity_left=1),
+                 make_candidate(2, km=8.3, capacity_left=3)])
+    assert tie.rank(make_query()).ids == (2, 1)
+
+
+@pytest.mark.parametrize("km", [2.0, 5.0, 10.0, 25.0, 50.0, 90.0])
+def test_places_free_weigh_less_than_a_fifth_more_distance(build, make_candidate, make_query,
+                                                           km):
+    # With the default weights, whatever the places free, a supporter a fifth
+    # nearer (and at least 2 km nearer) comes first when all else is equal.
+    nearer = min(km / 1.2, km - 2.0)
+    index = build([make_candidate(1, km=km, capacity_left=9, travel_km=100.0),
+                   make_candidate(2, km=nearer, capacity_left=1, travel_km=100.0)])
+    assert index.rank(make_query(radius_km=100.0)).ids == (2, 1)
+
+
+def test_availability_weight_is_capped_as_a_tie_breaker():
+    with pytest.raises(ValueError, match="availability: must be between 0 and 0.25"):
+        Weights(availability=1.0)
+
+
+def test_a_need_of_priority_zero_is_not_counted_in_the_reasons(build, make_candidate,
+                                                               make_query):
+    index = build([make_candidate(1, needs={"periodisation", "strength_power"})])
+    query = make_query(needs={"periodisation": 2.0, "strength_power": 0.0, "mental_prep": 1.0})
+    reasons = index.rank(query).matches[0].reasons
+    assert "covers 1 of your 2 needs: periodisation" in reasons
