@@ -73,14 +73,19 @@ def load_population(url: str, supporters: int, seed: int) -> float:
             town = rng.choices(towns, weights=weights)[0]
             lat = town.lat + rng.gauss(0, 0.04)
             lon = town.lon + rng.gauss(0, 0.06)
+            # At a real postcode; search places them at its sector's centre.
+            home = geodata.nearest_postcodes(lat, lon, k=1)[0]
+            sector = geodata.coarsen(home, to="sector")
             users.append({"id": i, "email": f"bench{i}@example.org",
                           "display_name": f"Supporter {i}", "created_at": now,
                           "session_version": 1, "active": True, "is_demo": True})
             profiles.append({
                 "id": i, "user_id": i, "qualification_id": rng.choice(quals),
                 "years_coaching": rng.randint(2, 30), "club": f"{town.name} AC",
-                "bio": "Experienced club coach.", "latitude": lat, "longitude": lon,
-                "outward_code": geodata.nearest_outward_code(lat, lon),
+                "bio": "Experienced club coach.", "latitude": home.lat,
+                "longitude": home.lon, "postcode": home.postcode,
+                "search_latitude": sector.lat, "search_longitude": sector.lon,
+                "outward_code": home.outward_code,
                 "place_label": town.name, "country": "GB",
                 "travel_km": float(rng.choice([10, 20, 30, 50])),
                 "offers_online": rng.random() < 0.3, "capacity": rng.randint(0, 4),

@@ -208,6 +208,17 @@ def make_supporter(session, make_user):
             verified_at=datetime.now(UTC), bio="Jumps coach.",
         )
         values.update(fields)
+        if "search_latitude" not in values and values.get("latitude") is not None:
+            # Search places them where the app would: their sector's centre (the
+            # default postcode's, unless the test moved them without one).
+            from app.services import geocoding
+
+            moved = {"latitude", "longitude"} & fields.keys() and "postcode" not in fields
+            location = geocoding.stored_location(
+                values["latitude"], values["longitude"], None if moved else values["postcode"],
+                values.get("country", None if moved else "GB"))
+            point = geocoding.search_position(location, values.get("search_area", "sector"))
+            values["search_latitude"], values["search_longitude"] = point.lat, point.lon
         profile = SupporterProfile(user_id=user.id, **values)
         profile.roles = list(session.scalars(
             select(SupportRole).where(SupportRole.key.in_(roles))))

@@ -75,6 +75,9 @@ class SupporterProfile(db.Model):
                         name="years_coaching_range"),
         CheckConstraint("length(bio) <= 5000", name="bio_length"),
         CheckConstraint("missed_in_a_row >= 0", name="missed_not_negative"),
+        CheckConstraint("search_area IN ('sector', 'district')", name="search_area_known"),
+        CheckConstraint("(search_latitude IS NULL) = (search_longitude IS NULL)",
+                        name="search_latitude_with_longitude"),
         *_location_checks(),
     )
 
@@ -95,6 +98,13 @@ class SupporterProfile(db.Model):
     outward_code: Mapped[str | None] = mapped_column(String(8), index=True)
     place_label: Mapped[str | None] = mapped_column(String(120))
     country: Mapped[str] = mapped_column(String(2), default="GB")
+    # Where search places them: the centroid of their postcode sector (or ZIP
+    # code), or of their district if they choose. Search never reads the exact
+    # position, so no run of searches can locate them more precisely than this.
+    search_area: Mapped[str] = mapped_column(String(8), default="sector",
+                                             server_default="sector")
+    search_latitude: Mapped[float | None] = mapped_column(Float)
+    search_longitude: Mapped[float | None] = mapped_column(Float)
 
     travel_km: Mapped[float] = mapped_column(Float, default=15.0)
     offers_online: Mapped[bool] = mapped_column(default=False)

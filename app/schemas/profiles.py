@@ -11,6 +11,7 @@ from app.schemas.accounts import FormArgs
 KEY = fields.String(validate=validate.Length(min=1, max=60))
 DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
 MAX_GOALS = 20
+SEARCH_AREAS = ("sector", "district")
 
 
 def _blank_to_none(data: dict, *names: str) -> None:
@@ -38,6 +39,11 @@ class SupporterProfileArgs(FormArgs):
     location = fields.String(required=True, validate=validate.Length(min=1, max=100),
                              metadata={"description": "Your postcode, town or ZIP: kept "
                                                       "private, shown only as its area"})
+    search_area = fields.String(
+        load_default="sector", validate=validate.OneOf(SEARCH_AREAS),
+        metadata={"description": "How precisely search places you: at the centre of your "
+                                 "postcode sector (about 1 km, e.g. LS6 3) or of your "
+                                 "district (LS6). Nobody sees or can work out more."})
     travel_km = fields.Float(load_default=15.0, validate=validate.Range(min=0, max=1000))
     offers_online = fields.Boolean(load_default=False)
     capacity = fields.Integer(load_default=2, validate=validate.Range(min=0, max=50),
@@ -86,6 +92,8 @@ class SupporterProfileSchema(Schema):
     location = fields.String(allow_none=True, metadata={"description": "Private"})
     near = fields.String(allow_none=True, metadata={"description": "Public area, e.g. LS6"})
     place = fields.String(allow_none=True, metadata={"description": "Public town"})
+    search_area = fields.String(metadata={"description": "sector or district: where search "
+                                                         "places you"})
     travel_km = fields.Float()
     offers_online = fields.Boolean()
     capacity = fields.Integer()
@@ -195,7 +203,9 @@ class CoachProfileSchema(Schema):
 class SearchDefaultsSchema(Schema):
     where = fields.String()
     event_groups = fields.List(fields.String())
-    needs = fields.List(fields.String(), metadata={"description": "Most important first"})
+    needs = fields.List(fields.String(), metadata={
+        "description": "Most important first, each with its priority as search takes it: "
+                       "training_planning:5"})
     qualification = fields.String()
     club = fields.String()
     goals = fields.String()

@@ -9,6 +9,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 MODES = ("in_person", "online", "either")
+SORTS = ("fit", "distance")
+# A need key, optionally with its plan priority: "periodisation" or "periodisation:4".
+NEED_WITH_PRIORITY = r"^[A-Za-z0-9_-]{1,60}(:[0-5])?$"
+MAX_PAGE = 1000
 
 
 class CommaList(fields.List):
@@ -46,7 +50,16 @@ class SearchArgs(Schema):
         metadata={"description": "How far to look for in-person support, 1 to 500 km"})
     roles = _keys("Support roles wanted (keys from /api/v1/taxonomy); none means any")
     event_groups = _keys("Your event groups")
-    needs = _keys("Needs from your development plan")
+    needs = CommaList(
+        fields.String(validate=validate.Regexp(
+            NEED_WITH_PRIORITY,
+            error="Give a need's key, optionally with its priority 0 to 5: "
+                  "periodisation or periodisation:4.")),
+        load_default=list, validate=validate.Length(max=30),
+        metadata={"description": "Needs from your development plan, each optionally with "
+                                 "its priority 0 (not counted) to 5 (essential): "
+                                 "`training_planning:5,strength_power:2`. Without "
+                                 "priorities, needs listed first matter most."})
     qualification = fields.String(
         validate=validate.Length(max=60),
         metadata={"description": "Your qualification key, for the ladder rules"})
@@ -55,9 +68,24 @@ class SearchArgs(Schema):
     goals = fields.String(validate=validate.Length(max=2000),
                           metadata={"description": "Your plan's goals in your own words"})
     mode = fields.String(load_default="either", validate=validate.OneOf(MODES),
-                         metadata={"description": "in_person, online or either"})
+                         metadata={"description": "in_person, online or either. With "
+                                                  "either, supporters who can meet you in "
+                                                  "person are `results` and online ones "
+                                                  "come apart in `online`"})
+    other_countries = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also offer supporters in other countries than the "
+                                 "place's (a GB place offers GB supporters, a US ZIP US ones)"})
+    sort = fields.String(load_default="fit", validate=validate.OneOf(SORTS),
+                         metadata={"description": "fit (best fit first) or distance (nearest "
+                                                  "first); online supporters are always by fit"})
+    name = fields.String(validate=validate.Length(min=1, max=100),
+                         metadata={"description": "Only supporters whose name or club holds "
+                                                  "these words"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=50))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
+                          metadata={"description": "Pages cover every result; a page past "
+                                                   "the end has no results"})
 
     @pre_load
     def drop_blanks(self, data, **kwargs):
@@ -106,8 +134,10 @@ class PublicSupporterSchema(Schema):
                          metadata={"description": "Outward postcode area or ZIP area, e.g. LS6"})
     place = fields.String(allow_none=True, metadata={"description": "Town, e.g. Leeds"})
     area_lat = fields.Float(allow_none=True,
-                            metadata={"description": "Centre of the public area, not the "
-                                                     "supporter's position"})
+                            metadata={"description": "Centre of the supporter's postcode "
+                                                     "sector (or district, or ZIP code): where "
+                                                     "search measures from, never their own "
+                                                     "position"})
     area_lon = fields.Float(allow_none=True)
     online = fields.Boolean()
     travel_km = fields.Float()
@@ -129,6 +159,22 @@ class OriginSchema(Schema):
     near = fields.String(allow_none=True)
     alternatives = fields.List(fields.String(),
                                metadata={"description": "Other places with the same name"})
+    country = fields.String(allow_none=True,
+                            metadata={"description": "The place's country, e.g. GB or US"})
+
+
+class CountsSchema(Schema):
+    in_person = fields.Integer(metadata={"description": "Supporters who can meet you in "
+                                                       "person, within the radius"})
+    in_person_available = fields.Integer(metadata={"description": "Of those, with places free"})
+    online = fields.Integer(metadata={"description": "Supporters matched online only"})
+    online_available = fields.Integer()
+
+
+class WidenSchema(Schema):
+    radius_km = fields.Float(metadata={"description": "The smallest radius that finds "
+                                                     "someone in person"})
+    found = fields.Integer(metadata={"description": "Supporters with places free within it"})
 
 
 class DiagnosticsSchema(Schema):
@@ -141,9 +187,25 @@ class DiagnosticsSchema(Schema):
 
 class SearchResponseSchema(Schema):
     origin = fields.Nested(OriginSchema)
-    total = fields.Integer()
+    mode = fields.String()
+    sort = fields.String()
+    radius_km = fields.Float()
+    other_countries = fields.Boolean(metadata={"description": "Whether supporters in other "
+                                                              "countries were offered"})
+    counts = fields.Nested(CountsSchema)
+    total = fields.Integer(metadata={"description": "How many are in `results` over all "
+                                                    "pages"})
     page = fields.Integer()
     pages = fields.Integer()
-    results = fields.List(fields.Nested(SearchResultSchema))
-    fallbacks = fields.List(fields.Nested(SearchResultSchema))
+    results = fields.List(fields.Nested(SearchResultSchema), metadata={
+        "description": "In person within the radius (online supporters for mode=online), "
+                       "best fit or nearest first; full supporters last, as waitlist"})
+    online = fields.List(fields.Nested(SearchResultSchema), metadata={
+        "description": "mode=either: the best online-only supporters (page 1); "
+                       "mode=in_person with few results: online supporters, if you would "
+                       "meet online"})
+    beyond_radius = fields.List(fields.Nested(SearchResultSchema), metadata={
+        "description": "When few or none are near: the nearest in person beyond the radius"})
+    widen = fields.Nested(WidenSchema, allow_none=True, metadata={
+        "description": "When few or none are near: a radius that finds someone"})
     diagnostics = fields.Nested(DiagnosticsSchema)

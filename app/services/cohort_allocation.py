@@ -112,13 +112,13 @@ def _cohort(session: Session, programme: str) -> tuple[list[DevelopmentPlan], li
 def _query(session: Session, snapshot, plan: DevelopmentPlan, settings: dict):
     """Build the coach's ``matching.Query`` as a search from their profile and plan would."""
     profile = session.scalar(select(CoachProfile).where(CoachProfile.user_id == plan.coach_id))
-    needs = [pn.need.key for pn in sorted(plan.needs, key=lambda pn: (-pn.priority,
-                                                                       pn.need.sort_order))
+    needs = [f"{pn.need.key}:{pn.priority}"
+             for pn in sorted(plan.needs, key=lambda pn: (-pn.priority, pn.need.sort_order))
              if pn.need.key in snapshot.taxonomy.needs]
     mode = settings["mode"]
     if profile is not None and profile.latitude is not None:
         origin = Origin(profile.place_label or "", "postcode", profile.outward_code,
-                        profile.latitude, profile.longitude)
+                        profile.latitude, profile.longitude, country=profile.country)
     else:
         # Nowhere to measure from: only online support can be offered.
         origin, mode = Origin("", "none", None, 0.0, 0.0), "online"

@@ -43,8 +43,9 @@ from app.models.profiles import (
     supporter_expertise,
     supporter_roles,
 )
-from app.services import data_version, passwords
+from app.services import data_version, geocoding, passwords
 from app.services.plans import default_review_dates
+from app.services.profiles import public_place
 from app.services.taxonomy import seed_taxonomy
 
 DEMO_PASSWORD = "demo-password"
@@ -182,10 +183,22 @@ class _World:
         self.weights = {c: [math.sqrt(t.population) for t in towns]
                         for c, towns in self.towns.items()}
         self._user_ids = 0
+        self._towns_near: dict[tuple[float, float], str | None] = {}
 
     @classmethod
     def load(cls, session: Session, rng: random.Random) -> _World:
         return cls(session, rng)
+
+    def publicly(self, where: dict) -> dict:
+        """Return where search places a supporter (their sector) and the town shown."""
+        location = geocoding.stored_location(where["latitude"], where["longitude"],
+                                             where["postcode"], where["country"])
+        point = geocoding.search_position(location)
+        key = (point.lat, point.lon)
+        if key not in self._towns_near:  # many supporters share a sector
+            self._towns_near[key] = public_place(location)[1]
+        return {"search_latitude": point.lat, "search_longitude": point.lon,
+                "place_label": self._towns_near[key]}
 
     def town(self, country: str) -> _Town:
         return self.rng.choices(self.towns[country], weights=self.weights[country])[0]
@@ -297,7 +310,8 @@ def _seed_named_accounts(session, world: _World, password_hash: str, now: dateti
     def supporter(email, *, roles, groups, needs, qualification, capacity, where, bio):
         profile_id = session.execute(insert(SupporterProfile).returning(SupporterProfile.id), [{
             "user_id": ids[email], "qualification_id": ladder[qualification].id,
-            "years_coaching": 14, "club": "Leeds City AC", "bio": bio, "place_label": "Leeds",
+            "years_coaching": 14, "club": "Leeds City AC", "bio": bio,
+            **world.publicly(where),
             "travel_km": 25.0, "offers_online": True, "capacity": capacity,
             "safeguarding_expires_on": today + timedelta(days=400),
             "licence_expires_on": today + timedelta(days=500),
@@ -477,7 +491,7 @@ def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, 
             "years_coaching": years,
             "club": _club(town, rng),
             "bio": _bio(rng, town, years, groups, expertise, world),
-            "place_label": town.name,
+            **world.publicly(where),
             "travel_km": float(rng.choice([5, 10, 15, 20, 25, 30, 40, 50, 80])),
             "offers_online": rng.random() < 0.4,
             "capacity": rng.choices([0, 1, 2, 3, 4, 5], weights=[1, 4, 5, 3, 2, 1])[0],

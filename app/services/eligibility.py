@@ -21,7 +21,8 @@ def searchable(today: date) -> ColumnElement[bool]:
         SupporterProfile.licence_expires_on >= today,
         SupporterProfile.visible.is_(True),
         SupporterProfile.paused.is_(False),
-        SupporterProfile.latitude.is_not(None),
+        # Search places people at this coarse point, never at their address.
+        SupporterProfile.search_latitude.is_not(None),
         User.active.is_(True),
         User.deleted_at.is_(None),
     )

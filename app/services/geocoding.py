@@ -70,6 +70,25 @@ def from_coordinates(lat: float, lon: float) -> geodata.Location:
     return geodata.from_coordinates(lat, lon)
 
 
+def search_position(location: geodata.Location, area: str = "sector") -> geodata.Location:
+    """Return the coarse point search places someone at: their sector's or district's centre.
+
+    Search, its distances and its radius filter use this point only, so however
+    many searches are combined they cannot locate anyone more precisely.
+    """
+    return geodata.coarsen(location, to=area)
+
+
+def stored_location(lat: float, lon: float, postcode: str | None,
+                    country: str | None) -> geodata.Location:
+    """Return a location kept as (lat, lon, postcode or ZIP, country), for coarsening."""
+    if postcode and country == "GB":
+        return geodata.Location(lat, lon, "postcode", postcode, postcode.split()[0], "GB")
+    if postcode and country == "US":
+        return geodata.Location(lat, lon, "zip", postcode, None, "US")
+    return geodata.Location(lat, lon, "coordinates", "", None, country)
+
+
 def suggest(text: str, limit: int = 10) -> list[geodata.Location]:
     """Return places starting with ``text``, for autocomplete."""
     return geodata.suggest(text, limit=limit)

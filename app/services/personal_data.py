@@ -183,7 +183,8 @@ def export(session: Session, user: User, password: str) -> dict:
         "supporter_profile": None if supporter is None else {
             **_row(supporter, (
                 "id", "years_coaching", "club", "bio", "latitude", "longitude", "postcode",
-                "outward_code", "place_label", "country", "travel_km", "offers_online",
+                "outward_code", "place_label", "country", "search_area", "search_latitude",
+                "search_longitude", "travel_km", "offers_online",
                 "capacity", "safeguarding_expires_on", "licence_expires_on", "verified_at",
                 "submitted_at", "visible", "paused", "paused_reason", "last_active_at",
                 "created_at", "updated_at")),
@@ -284,6 +285,7 @@ def erase(session: Session, user: User, password: str, *,
         supporter.paused_reason = None
         supporter.bio, supporter.club = "", None
         supporter.latitude = supporter.longitude = None
+        supporter.search_latitude = supporter.search_longitude = None
         supporter.postcode = supporter.outward_code = supporter.place_label = None
         supporter.safeguarding_expires_on = supporter.licence_expires_on = None
         supporter.verified_at = supporter.submitted_at = None

@@ -1,7 +1,8 @@
 """Supporter and coach profiles, the verification queue and search defaults.
 
 A supporter's location is stored exactly (latitude, longitude, the postcode
-typed) but only its outward code and nearest town are ever shown. A new
+typed) but only its outward code and nearest town are ever shown, and search
+knows only the centroid of their postcode sector (or district, if they choose). A new
 profile, or a change to what the public sees or to the safeguarding and
 licence dates, puts the profile in the admins' verification queue, and it is
 not searchable until an admin verifies it. Operational changes (pausing,
@@ -60,16 +61,21 @@ def sanitise_bio(text: str) -> str:
     return value.strip()
 
 
-def public_place(location: geodata.Location) -> tuple[str | None, str | None]:
-    """Return the public ``(outward code or ZIP area, town)`` for a private location."""
+def public_place(location: geodata.Location, *, area: str = "sector"
+                 ) -> tuple[str | None, str | None]:
+    """Return the public ``(outward code or ZIP area, town)`` for a private location.
+
+    The town is the one nearest the public point search uses (``area``), never
+    the exact position: two people in one sector get the same answer.
+    """
     coarse = geodata.coarsen(location)
     if coarse.precision == "zip":  # "902xx, CA" -> "902xx"
-        area = coarse.label.split(",")[0]
+        district = coarse.label.split(",")[0]
     else:
-        area = coarse.outward_code or location.outward_code
+        district = coarse.outward_code or location.outward_code
     if location.precision == "place":
-        return area, location.label.split(",")[0]
-    return area, _nearest_town(location)
+        return district, location.label.split(",")[0]
+    return district, _nearest_town(geocoding.search_position(location, area))
 
 
 def _nearest_town(location: geodata.Location) -> str | None:
@@ -94,8 +100,23 @@ def _locate(session: Session, profile, text: str | None) -> None:
     location = geocoding.resolve_place(session, text, field="location").location
     profile.latitude, profile.longitude = location.lat, location.lon
     profile.postcode = location.postcode
-    profile.outward_code, profile.place_label = public_place(location)
     profile.country = location.country or "GB"
+    _place_publicly(profile, location)
+
+
+def _place_publicly(profile, location: geodata.Location) -> None:
+    """Set the public area, town and (for a supporter) the position search uses."""
+    area = getattr(profile, "search_area", None) or "sector"
+    profile.outward_code, profile.place_label = public_place(location, area=area)
+    if isinstance(profile, SupporterProfile):
+        point = geocoding.search_position(location, area)
+        profile.search_latitude, profile.search_longitude = point.lat, point.lon
+
+
+def _stored_location(profile) -> geodata.Location:
+    """Return the private location kept on a profile, as geodata understands it."""
+    return geocoding.stored_location(profile.latitude, profile.longitude, profile.postcode,
+                                     profile.country)
 
 
 def _location_text(profile) -> str | None:
@@ -176,6 +197,10 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
         profile.expertise = _by_keys(session, Need, data["expertise"], "expertise")
     if "qualification" in data:
         profile.qualification = _qualification(session, data["qualification"])
+    if "search_area" in data and data["search_area"] != profile.search_area:
+        profile.search_area = data["search_area"]
+        if profile.latitude is not None:
+            _place_publicly(profile, _stored_location(profile))
     if "location" in data or created:
         _locate(session, profile, data.get("location"))
     if "bio" in data:
@@ -291,6 +316,7 @@ def supporter_view(session: Session, user: User, *, today: date | None = None) -
         "location": _location_text(profile),
         "near": profile.outward_code,
         "place": profile.place_label,
+        "search_area": profile.search_area,
         "travel_km": profile.travel_km,
         "offers_online": profile.offers_online,
         "capacity": profile.capacity,
@@ -438,8 +464,9 @@ def search_defaults(session: Session, user: User) -> dict:
     """Return a signed-in coach's search, prefilled from their profile and plan.
 
     Keys match the search form: ``where``, ``event_groups``, ``needs`` (most
-    important first), ``qualification``, ``club`` and ``goals``. Empty when
-    the person is not a coach or has no profile.
+    important first, each with its plan priority: ``"periodisation:5"``),
+    ``qualification``, ``club`` and ``goals``. Empty when the person is not a
+    coach or has no profile.
     """
     if not user.has_role("coach"):
         return {}
@@ -447,7 +474,7 @@ def search_defaults(session: Session, user: User) -> dict:
     defaults = {
         "where": view["location"],
         "event_groups": view["event_groups"],
-        "needs": [n["key"] for n in view["needs"]],
+        "needs": [f"{n['key']}:{n['priority']}" for n in view["needs"]],
         "qualification": view["qualification"],
         "club": view["club"],
         "goals": "; ".join(g["title"] for g in view["goals"]),

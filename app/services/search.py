@@ -1,4 +1,21 @@
-"""Search for support: from what a coach typed to ranked, explained public cards."""
+"""Search for support: from what a coach typed to ranked, explained public cards.
+
+An answer has up to three lists, as a coach reads them:
+
+- ``results``: supporters who can meet in person, inside the search radius and
+  their own travel distance, best fit first (or nearest first); for an online
+  search, the online supporters. The pages cover every one of them.
+- ``online``: the online section of an "in person or online" search (on its
+  first page), or the online supporters offered when an in-person search
+  finds few. Online supporters never compete with local ones on distance or
+  places free.
+- ``beyond_radius``: when few or none are near, the nearest in person beyond
+  the radius, with their distance, and ``widen``: the smallest radius that
+  finds someone.
+
+Every search keeps to the country of its place (a GB postcode, a US ZIP)
+unless the coach asks for other countries.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +31,13 @@ import matching
 from app.errors import InvalidInput
 from app.extensions import db
 from app.services import geocoding
-from app.services.search_index import SearchIndexCache, Snapshot, club_key
+from app.services.search_index import SearchIndexCache, Snapshot, club_key, country_scope
 
-# Deep pages cost reasons for every match before them; nobody reads page 11.
-MAX_RESULTS = 200
+#: The online section of an "either" search shows at least this many, and fills
+#: the first page up to its size when few are near.
+MIN_ONLINE_SHOWN = 5
+#: How many of each kind of help a thin search offers (nearest beyond, online).
+FALLBACK_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,7 @@ class Origin:
     lat: float
     lon: float
     alternatives: tuple[str, ...] = ()
+    country: str | None = None
 
 
 def index_cache() -> SearchIndexCache:
@@ -74,27 +95,46 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     origin = resolve_origin(session, args)
     query = build_query(snapshot, args, origin)
     page, per_page = args["page"], args["limit"]
-    wanted = min(page * per_page, MAX_RESULTS)
-    result = snapshot.index.rank(query, snapshot.weights, limit=wanted)
+    # The online section belongs to the first page; later pages page the main list.
+    online_limit = per_page if page == 1 else 0
+    result = snapshot.index.rank(query, snapshot.weights, limit=per_page,
+                                 offset=(page - 1) * per_page, online_limit=online_limit,
+                                 order=args.get("sort", "fit"), fallback_limit=FALLBACK_LIMIT)
+    d = result.diagnostics
+    total = d.online if query.mode == "online" else d.in_person
 
-    matches = list(result.matches)
-    shown = matches[(page - 1) * per_page: page * per_page]
-    total = result.diagnostics.passed
-    fallbacks = []
+    online = list(result.online)
+    beyond, widen = [], None
     if result.fallbacks is not None:
-        fallbacks = [*result.fallbacks.beyond_radius, *result.fallbacks.online]
+        beyond = list(result.fallbacks.beyond_radius)
+        if query.mode == "in_person":
+            online = list(result.fallbacks.online)
+        if result.fallbacks.wider_radius_km is not None:
+            widen = {"radius_km": result.fallbacks.wider_radius_km,
+                     "found": result.fallbacks.within_wider_radius}
+    if query.mode == "either":
+        # At least a few; when few are near, enough to fill the first page.
+        online = online[:max(MIN_ONLINE_SHOWN, per_page - len(result.matches))]
     return {
         "origin": {"label": origin.label, "precision": origin.precision, "near": origin.near,
-                   "alternatives": list(origin.alternatives)},
+                   "alternatives": list(origin.alternatives), "country": origin.country},
+        "mode": query.mode,
+        "sort": args.get("sort", "fit"),
+        "radius_km": query.radius_km,
+        "other_countries": not query.countries,
+        "counts": {"in_person": d.in_person, "in_person_available": d.in_person_available,
+                   "online": d.online, "online_available": d.online_available},
         "total": total,
         "page": page,
-        "pages": max(1, math.ceil(min(total, MAX_RESULTS) / per_page)),
-        "results": [_card(snapshot, m) for m in shown],
-        "fallbacks": [_card(snapshot, m) for m in _unique(fallbacks)],
+        "pages": max(1, math.ceil(total / per_page)),
+        "results": [_card(snapshot, m) for m in result.matches],
+        "online": [_card(snapshot, m) for m in online],
+        "beyond_radius": [_card(snapshot, m) for m in beyond],
+        "widen": widen,
         "diagnostics": {
-            "considered": result.diagnostics.considered,
-            "passed": result.diagnostics.passed,
-            "removed": dict(result.diagnostics.removed),
+            "considered": d.considered,
+            "passed": d.passed,
+            "removed": dict(d.removed),
             "explanation": result.explanation,
         },
         "query": query,
@@ -104,59 +144,72 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
 def resolve_origin(session: Session, args: dict) -> Origin:
     if "lat" in args:
         loc = geocoding.from_coordinates(args["lat"], args["lon"])
-        return Origin(loc.label, loc.precision, loc.outward_code, loc.lat, loc.lon)
+        return Origin(loc.label, loc.precision, loc.outward_code, loc.lat, loc.lon,
+                      country=loc.country)
     found = geocoding.resolve_place(session, args["where"], field="where")
     loc = found.location
     return Origin(loc.label, loc.precision, loc.outward_code, loc.lat, loc.lon,
-                  tuple(a.label for a in found.alternatives))
+                  tuple(a.label for a in found.alternatives), loc.country)
 
 
 def build_query(snapshot: Snapshot, args: dict, origin: Origin) -> matching.Query:
     """Turn validated arguments into a ``matching.Query``, checking taxonomy keys."""
     taxonomy = snapshot.taxonomy
+    needs = need_priorities(args.get("needs", []))
     errors: dict[str, list[str]] = {}
-    for name, known in (("roles", taxonomy.roles), ("event_groups", taxonomy.event_groups),
-                        ("needs", taxonomy.needs)):
-        unknown = [k for k in args.get(name, []) if k not in known]
+    for name, keys, known in (("roles", args.get("roles", []), taxonomy.roles),
+                              ("event_groups", args.get("event_groups", []),
+                               taxonomy.event_groups),
+                              ("needs", list(needs), taxonomy.needs)):
+        unknown = [k for k in keys if k not in known]
         if unknown:
             errors[name] = [f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}. "
                             f"See /api/v1/taxonomy for the keys."]
-    level = None
+    level = framework = None
     if args.get("qualification"):
         qualification = taxonomy.qualifications.get(args["qualification"])
         if qualification is None:
             errors["qualification"] = [f"Unknown qualification: {args['qualification']}."]
         else:
-            level = qualification[1]
+            _, level, framework = qualification
     if errors:
         raise InvalidInput("Some of the search is not valid: see errors for each field.",
                            errors=errors)
-    needs = args.get("needs", [])
-    # Needs listed first matter most: a plan's priorities in order.
-    priorities = {key: float(len(needs) - i) for i, key in enumerate(needs)}
+    scope = country_scope(origin.country)
+    only_ids = None
+    if args.get("name"):
+        only_ids = frozenset(snapshot.named(args["name"]))
     return matching.Query(
         lat=origin.lat, lon=origin.lon, radius_km=args["radius_km"],
         roles=frozenset(args.get("roles", [])),
         event_groups=frozenset(args.get("event_groups", [])),
-        needs=priorities, level=level,
+        needs=needs, level=level, framework=framework,
         club=club_key(args.get("club")), mode=args["mode"],
-        goals_text=args.get("goals", ""), limit=min(args["page"] * args["limit"], MAX_RESULTS),
+        goals_text=args.get("goals", ""), limit=args["limit"],
+        countries=frozenset() if args.get("other_countries") or scope is None
+        else frozenset({scope}),
+        only_ids=only_ids,
     )
 
 
-def _unique(matches):
-    seen = set()
-    for m in matches:
-        if m.id not in seen:
-            seen.add(m.id)
-            yield m
+def need_priorities(items: list[str]) -> dict[str, float]:
+    """Return ``{need: priority}`` from ``["periodisation:5", "strength", ...]``.
+
+    A need may carry its plan priority (0 to 5) after a colon; without one,
+    needs listed first matter most, as a plan lists them.
+    """
+    plain = [item for item in items if ":" not in item]
+    priorities = {}
+    for item in items:
+        key, _, priority = item.partition(":")
+        priorities[key] = float(priority) if priority else float(len(plain) - plain.index(item))
+    return priorities
 
 
 def _card(snapshot: Snapshot, match: matching.Match) -> dict:
     card = dict(snapshot.cards[match.id])
     card.update(
-        # Whole kilometres: precise distances from several places would pin a
-        # supporter's home down.
+        # Whole kilometres, from the coarse position search knows (a sector's centre).
         distance_km=float(max(1, round(match.distance_km))) if match.mode == "in_person"
         else None,
         score=round(match.score, 4),

@@ -19,13 +19,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-import geodata
 import matching
 from app.models import (
     Engagement,
     EventGroup,
     Need,
     Qualification,
+    QualificationFramework,
     RankingWeights,
     SupporterProfile,
     SupportRequest,
@@ -46,7 +46,7 @@ class Taxonomy:
     roles: dict[str, str]
     event_groups: dict[str, str]
     needs: dict[str, str]
-    qualifications: dict[str, tuple[str, int]]  # key -> (name, level)
+    qualifications: dict[str, tuple[str, int, str]]  # key -> (name, level, framework key)
 
     def labels(self) -> matching.Labels:
         return matching.Labels(
@@ -68,6 +68,17 @@ class Snapshot:
     weights: matching.Weights
     built_at: float = field(default_factory=time.monotonic)
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(), compare=False)
+    _lazy: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def named(self, text: str) -> list[int]:
+        """Return the ids of supporters whose name or club holds every word of ``text``."""
+        names = self._lazy.get("names")
+        if names is None:  # built on the first search by name, once per snapshot
+            names = self._lazy.setdefault("names", [
+                (sid, f"{card['name']} {card['club'] or ''}".casefold())
+                for sid, card in self.cards.items()])
+        words = text.casefold().split()
+        return [sid for sid, haystack in names if all(w in haystack for w in words)]
 
 
 class AnswerCache:
@@ -182,7 +193,9 @@ def load_taxonomy_keys(session: Session) -> Taxonomy:
             select(EventGroup).order_by(EventGroup.sort_order))},
         needs={n.key: n.name for n in session.scalars(
             select(Need).where(Need.active).order_by(Need.sort_order))},
-        qualifications={q.key: (q.name, q.level) for q in session.scalars(select(Qualification))},
+        qualifications={q.key: (q.name, q.level, q.framework.key)
+                        for q in session.scalars(select(Qualification)
+                                                 .options(selectinload(Qualification.framework)))},
     )
 
 
@@ -203,16 +216,20 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     taxonomy = load_taxonomy_keys(session)
     related = {g.key: {r.key for r in g.related} for g in session.scalars(
         select(EventGroup).options(selectinload(EventGroup.related)))}
+    # The coarse position only: the index never holds anyone's exact position,
+    # so nothing derived from it (distances, radius answers, fallbacks) can.
     rows = session.execute(
-        select(SupporterProfile.id, User.display_name, SupporterProfile.latitude,
-               SupporterProfile.longitude, SupporterProfile.outward_code,
+        select(SupporterProfile.id, User.display_name, SupporterProfile.search_latitude,
+               SupporterProfile.search_longitude, SupporterProfile.outward_code,
                SupporterProfile.place_label, SupporterProfile.country, SupporterProfile.club,
                SupporterProfile.bio, SupporterProfile.years_coaching,
                SupporterProfile.travel_km, SupporterProfile.offers_online,
                SupporterProfile.capacity, SupporterProfile.last_active_at,
-               Qualification.name, Qualification.level)
+               Qualification.name, Qualification.level, QualificationFramework.key)
         .join(User, User.id == SupporterProfile.user_id)
         .outerjoin(Qualification, Qualification.id == SupporterProfile.qualification_id)
+        .outerjoin(QualificationFramework,
+                   QualificationFramework.id == Qualification.framework_id)
         .where(searchable(today))
         .order_by(SupporterProfile.id)
     ).all()
@@ -221,12 +238,11 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     expertise = _links(session, supporter_expertise.c.need_id, Need)
     engaged = _active_engagements(session)
     rates = _response_rates(session)
-    areas = _PublicAreas()
 
     candidates, cards = [], {}
     now = datetime.now(UTC)
     for (sid, name, lat, lon, outward, place, country, club, bio, years, travel, online,
-         capacity, last_active, qualification, level) in rows:
+         capacity, last_active, qualification, level, framework) in rows:
         capacity_left = capacity - engaged.get(sid, 0)
         if last_active is not None and last_active.tzinfo is None:
             last_active = last_active.replace(tzinfo=UTC)
@@ -245,6 +261,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
                 # import) is activity today, not a reason to drop the supporter.
                 last_active=max((now - last_active).days, 0) if last_active else None,
                 bio=" ".join([bio or "", *(n for _, n in its_needs)]),
+                country=country_scope(country), framework=framework,
             )
         except matching.InvalidCandidate as err:
             # One unusable profile (say, verified with no support role) must not
@@ -252,7 +269,6 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             log.warning("supporter %s left out of search: %s", sid, err)
             continue
         candidates.append(candidate)
-        area = areas.of(lat, lon, outward, country)
         cards[sid] = {
             "id": sid,
             "name": name,
@@ -265,8 +281,10 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             "bio": bio or "",
             "near": outward,
             "place": place,
-            "area_lat": area[0],
-            "area_lon": area[1],
+            # Where search places them (their sector's or district's centre): a
+            # map marker there agrees with the distances and the radius.
+            "area_lat": lat,
+            "area_lon": lon,
             "online": online,
             "travel_km": travel,
             "availability": {"status": "available" if capacity_left > 0 else "waitlist",
@@ -276,6 +294,18 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
                                         related_groups=related)
     return Snapshot(version=version, built_on=today, index=index, cards=cards,
                     taxonomy=taxonomy, weights=current_weights(session))
+
+
+def country_scope(country: str | None) -> str | None:
+    """Return the country whose coaches someone in ``country`` supports ("JE" -> "GB").
+
+    Athletics in Jersey, Guernsey and the Isle of Man is run through the
+    British governing bodies, so their supporters and coaches count as GB.
+    """
+    return _SCOPES.get(country, country) if country else None
+
+
+_SCOPES = {"JE": "GB", "GG": "GB", "IM": "GB"}
 
 
 def club_key(club: str | None) -> str | None:
@@ -293,28 +323,6 @@ def _links(session: Session, column, model) -> dict[int, list[tuple[str, str]]]:
             .order_by(table.c.supporter_id, model.sort_order)):
         found.setdefault(sid, []).append((key, name))
     return found
-
-
-class _PublicAreas:
-    """The public point of each supporter: their district's centre, rounded to ~1 km.
-
-    Many supporters share a district, so each is worked out once per build.
-    """
-
-    def __init__(self):
-        self._memo: dict[tuple, tuple[float | None, float | None]] = {}
-
-    def of(self, lat, lon, outward_code, country) -> tuple[float | None, float | None]:
-        if lat is None:
-            return None, None
-        key = (country, outward_code) if outward_code else (country, round(lat, 1),
-                                                           round(lon, 1))
-        if key not in self._memo:
-            coarse = geodata.coarsen(geodata.Location(
-                lat=lat, lon=lon, precision="postcode", label=outward_code or "",
-                outward_code=outward_code if country == "GB" else None, country=country))
-            self._memo[key] = (round(coarse.lat, 2), round(coarse.lon, 2))
-        return self._memo[key]
 
 
 def _active_engagements(session: Session) -> dict[int, int]:

@@ -417,7 +417,8 @@ def suggestions(session: Session, support_request: SupportRequest, limit: int = 
                                                   "qualification", "club", "goals")},
                                       "roles": [role_key], "limit": limit + 1})
             outcome = search_support(session, args)
-            cards = [c for c in [*outcome["results"], *outcome["fallbacks"]]
+            cards = [c for c in [*outcome["results"], *outcome["beyond_radius"],
+                                 *outcome["online"]]
                      if c["id"] != support_request.supporter_id
                      and c["availability"]["status"] == "available"]
             return [{"id": c["id"], "name": c["name"], "near": c["near"],

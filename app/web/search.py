@@ -15,19 +15,21 @@ from app.services.search import search_support
 from app.services.taxonomy import load_taxonomy
 from app.web import bp
 
+# The search form sends this: what it holds is exactly what the coach wants, so
+# their profile fills nothing in (an unticked need stays unticked).
+FROM_FORM = "filters"
+
 
 @bp.get("/search")
 def search():
     """Show the search form and, once a place is given, the ranked results."""
     taxonomy = load_taxonomy(db.session)
-    form = request.args
-    if not request.args and current_user.is_authenticated:
-        # A signed-in coach starts from their profile and plan (not searched yet).
-        form = _prefilled(profiles.search_defaults(db.session, current_user))
+    form = _with_coach_defaults(request.args)
     outcome, errors, status = None, {}, 200
-    if _submitted(request.args):
+    if _submitted(form):
         try:
-            args = SearchArgs().load(form)
+            args = SearchArgs().load(MultiDict(
+                [(k, v) for k, v in form.items(multi=True) if k != FROM_FORM]))
             outcome = search_support(db.session, args)
         except ValidationError as err:
             errors, status = flatten_errors(err.messages), 422
@@ -36,6 +38,7 @@ def search():
             status = err.status_code
     return render_template(
         "search.html", taxonomy=taxonomy, form=form, outcome=outcome, errors=errors,
+        chosen_needs={item.partition(":")[0]: item for item in form.getlist("needs")},
         map_data=map_data(outcome) if outcome else None,
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
@@ -49,19 +52,41 @@ def supporter(supporter_id: int):
     return render_template("supporter.html", supporter=card)
 
 
-def _prefilled(defaults: dict) -> MultiDict:
-    return MultiDict([(key, item) for key, value in defaults.items()
-                      for item in (value if isinstance(value, list) else [value])])
+def _with_coach_defaults(args: MultiDict) -> MultiDict:
+    """Fill what a signed-in coach did not say from their profile and plan.
+
+    Every way into search (the home page's box, the menu, a link from their
+    plan) starts from their event groups, needs with priorities, level and
+    club; only the search form itself says exactly what is wanted.
+    """
+    if not current_user.is_authenticated or args.get(FROM_FORM):
+        return args
+    defaults = profiles.search_defaults(db.session, current_user)
+    if not defaults:
+        return args
+    merged = MultiDict(args)
+    if merged.get("lat"):  # "use my location" replaces the profile's place
+        defaults.pop("where", None)
+    for key, value in defaults.items():
+        if key not in merged:
+            merged.setlist(key, value if isinstance(value, list) else [value])
+    return merged
 
 
 def _submitted(form) -> bool:
     return any(form.get(k) for k in ("where", "lat", "lon"))
 
 
-def map_data(outcome: dict) -> dict:
-    """Markers for the map: one per public area, never a supporter's own position."""
+def map_data(outcome: dict) -> dict | None:
+    """Markers for the map: in-person supporters only, by public area, never a position.
+
+    The map fits the search radius around the place searched; online
+    supporters have no place on it.
+    """
+    if outcome["mode"] == "online":
+        return None
     areas: dict[tuple[float, float], dict] = {}
-    for card in [*outcome["results"], *outcome["fallbacks"]]:
+    for card in [*outcome["results"], *outcome["beyond_radius"]]:
         if card["area_lat"] is None:
             continue
         key = (card["area_lat"], card["area_lon"])
@@ -70,4 +95,4 @@ def map_data(outcome: dict) -> dict:
         area["supporters"].append({"id": card["id"], "name": card["name"]})
     query = outcome["query"]
     return {"origin": {"lat": query.lat, "lon": query.lon, "label": outcome["origin"]["label"]},
-            "areas": list(areas.values())}
+            "radius_km": query.radius_km, "areas": list(areas.values())}

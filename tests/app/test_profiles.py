@@ -200,15 +200,15 @@ def test_coach_profile_and_plan_prefill_searches(visitor, make_account, session)
     assert response.status_code == 302, response.get_data(as_text=True)
     defaults = signed_in.get("/api/v1/me/search-defaults").get_json()
     assert defaults == {"where": "LS1 4DY", "event_groups": ["sprints_hurdles_relays"],
-                        "needs": ["training_planning", "technical_model"],
+                        "needs": ["training_planning:5", "technical_model:3"],
                         "qualification": "uk_sessional_coach", "club": "Leeds City AC",
                         "goals": "Write a season plan"}
-    # The empty search page starts from them, without running the search.
+    # The search page starts from them, and searches from their place at once.
     page = signed_in.get("/search").get_data(as_text=True)
     assert 'value="LS1 4DY"' in page
-    assert 'value="training_planning" checked' in page
+    assert 'value="training_planning:5" checked' in page
     assert 'value="sprints_hurdles_relays" checked' in page
-    assert 'data-testid="results"' not in page
+    assert 'data-testid="results-heading"' in page
     # Someone else's search page is not prefilled.
     assert 'value="LS1 4DY"' not in visitor().get("/search").get_data(as_text=True)
 

@@ -62,10 +62,17 @@ def test_radius_is_mutual(client, make_supporter):
 def test_online_supporters_appear_regardless_of_distance(client, make_supporter):
     online = make_supporter(offers_online=True, **MANCHESTER)
     offline = make_supporter(offers_online=False, **MANCHESTER)
-    either = ids(search(client, radius_km=10, mode="either").get_json())
-    assert online.id in either and offline.id not in either
-    in_person = ids(search(client, radius_km=10, mode="in_person").get_json())
-    assert online.id not in in_person
+    either = search(client, radius_km=10, mode="either").get_json()
+    # In their own section: never among those who can meet in person.
+    assert ids(either, "online") == [online.id] and ids(either) == []
+    # Nobody is near: the nearest in person beyond 10 km are offered, with their distance.
+    assert ids(either, "beyond_radius") == [online.id, offline.id]
+    assert [c["distance_km"] for c in either["beyond_radius"]] == [57, 57]
+    assert either["counts"]["online"] == 1 and either["counts"]["in_person"] == 0
+    in_person = search(client, radius_km=10, mode="in_person").get_json()
+    assert online.id not in ids(in_person)
+    online_only = search(client, radius_km=10, mode="online").get_json()
+    assert ids(online_only) == [online.id] and online_only["results"][0]["distance_km"] is None
 
 
 def test_only_eligible_supporters_are_searchable(client, make_supporter):
@@ -109,7 +116,11 @@ def test_nothing_nearby_explains_and_offers_fallbacks(client, make_supporter):
     body = search(client, radius_km=10, roles="mentor", mode="in_person").get_json()
     assert body["results"] == []
     assert body["total"] == 0
-    assert set(ids(body, "fallbacks")) == {further.id, online.id}
+    # The nearest in person beyond the radius first, then online ones.
+    assert ids(body, "beyond_radius")[0] == further.id
+    assert body["beyond_radius"][0]["distance_km"] == 37  # from the YO1 7 sector's centre
+    assert ids(body, "online") == [online.id]
+    assert body["widen"] == {"radius_km": 40.0, "found": 1}
     explanation = body["diagnostics"]["explanation"]
     assert "10 km" in explanation and "online" in explanation
 
@@ -306,10 +317,11 @@ def test_answers_hold_exactly_the_documented_fields(client, make_supporter):
     body = search(client, radius_km=10, mode="in_person").get_json()
     assert set(body) == set(schemas["SearchResponse"]["properties"])
     documented = set(schemas["SearchResult"]["properties"])
-    for card in body["results"] + body["fallbacks"]:
+    assert body["beyond_radius"] and body["online"] == []
+    for card in body["results"] + body["beyond_radius"] + body["online"]:
         assert set(card) == documented
         assert set(card["availability"]) == set(schemas["Availability"]["properties"])
-    assert body["results"] and body["fallbacks"]
+    assert body["results"] and body["counts"]["in_person"] == 1
     assert set(body["origin"]) == set(schemas["Origin"]["properties"])
     assert set(body["diagnostics"]) == set(schemas["Diagnostics"]["properties"])
 

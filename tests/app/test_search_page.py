@@ -41,7 +41,7 @@ def test_results_are_ranked_cards_with_reasons(client, two_supporters):
     assert "4 km" in first.select_one(".distance").get_text()
     assert first.select(".reasons li")
     heading = re.sub(r"\s+", " ", soup.find(id="results-heading").get_text()).strip()
-    assert heading.startswith("2 supporters near LS6 3QS")
+    assert heading == "2 within 25 km of LS6 3QS · 0 online"
 
 
 def test_the_query_lives_in_the_url_and_the_form_keeps_it(client, two_supporters):
@@ -90,3 +90,100 @@ def test_unknown_profile_is_404_page(client):
     response = client.get("/supporters/999999", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+LONDON = dict(latitude=51.5014, longitude=-0.1419, postcode="SW1A 1AA", outward_code="SW1A",
+              place_label="London")
+
+
+def _text(node) -> str:
+    return re.sub(r"\s+", " ", node.get_text(" ", strip=True)).strip()
+
+
+def test_in_person_and_online_sections_and_a_map_of_the_radius(client, two_supporters,
+                                                               make_supporter):
+    import json
+
+    near, far = two_supporters
+    also_near = make_supporter(**CITY_CENTRE)
+    remote = make_supporter(offers_online=True, **LONDON)
+    response, soup = page(client, where="LS6 3QS")
+    assert _text(soup.find(id="results-heading")) == "3 within 25 km of LS6 3QS · 1 online"
+    local = [int(c["data-supporter-id"]) for c in soup.select("[data-testid=results] article")]
+    online = [int(c["data-supporter-id"]) for c in soup.select("[data-testid=online] article")]
+    assert local == [near.id, also_near.id, far.id] and online == [remote.id]
+    # The local list comes first on the page, under its own heading.
+    order = [el.get("data-testid") for el in soup.select("[data-testid=results],"
+                                                          "[data-testid=online]")]
+    assert order == ["results", "online"]
+    assert _text(soup.find(id="online-heading")).startswith("Online: 1 supporter")
+    data = json.loads(soup.find(id="map-data").string)
+    assert data["radius_km"] == 25
+    on_map = {s["id"] for area in data["areas"] for s in area["supporters"]}
+    assert on_map == {near.id, also_near.id, far.id}  # in person only
+
+
+def test_an_empty_search_offers_a_wider_radius_and_the_nearest(client, make_supporter):
+    york = make_supporter(travel_km=60, latitude=53.9590, longitude=-1.0815, postcode="YO1 7HH",
+                          outward_code="YO1", place_label="York")
+    response, soup = page(client, where="LS6 3QS", radius_km="10", mode="in_person")
+    assert "No supporters within 10 km" in _text(soup.find(attrs={"data-testid": "explanation"}))
+    widen = soup.find(attrs={"data-testid": "widen"})
+    assert _text(widen).startswith("Widen the search to 40 km")
+    beyond = [int(c["data-supporter-id"])
+              for c in soup.select("[data-testid=beyond-radius] article")]
+    assert beyond == [york.id]
+    soup = BeautifulSoup(client.get(widen["href"]).data, "html.parser")
+    assert [int(c["data-supporter-id"]) for c in soup.select("[data-testid=results] article")] \
+        == [york.id]
+
+
+def test_a_page_past_the_end_says_so(client, two_supporters):
+    response, soup = page(client, where="LS6 3QS", limit="1", page="9")
+    assert response.status_code == 200
+    notice = soup.find(attrs={"data-testid": "past-the-end"})
+    assert "no page 9" in _text(notice) and "page 2" in _text(notice)
+    assert "page=2" in notice.find("a")["href"]
+
+
+def _coach_with_a_plan(visitor, make_account):
+    coach = make_account(roles=["coach"])
+    signed_in = visitor(coach)
+    response = signed_in.post("/profile/coach", data={
+        "qualification": "uk_sessional_coach", "event_groups": ["jumps"],
+        "club": "Leeds City AC", "location": "LS6 3QS",
+        "need-technical_model": "5", "need-training_planning": "3",
+        "goal_id": [""], "goal_title": ["Build a jumps technical model"], "goal_target": [""]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return signed_in
+
+
+def _reasons(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    return [_text(li) for li in soup.select("[data-testid=results] .reasons li")]
+
+
+def test_a_coachs_search_starts_from_their_profile_and_plan_everywhere(
+        visitor, make_account, make_supporter):
+    make_supporter(event_groups=["jumps"], expertise=["technical_model"], **CITY_CENTRE)
+    coach = _coach_with_a_plan(visitor, make_account)
+    wanted = "covers 1 of your 2 needs: technical model for an event group"
+    # The home page's box sends only the place...
+    from_home = coach.get("/search?where=LS1+4DY").get_data(as_text=True)
+    assert wanted in [r.lower() for r in _reasons(from_home)]
+    assert "Jumps" in _reasons(from_home)
+    assert "Coach, one level above you" in _reasons(from_home)
+    # ...the menu sends nothing at all...
+    from_menu = coach.get("/search").get_data(as_text=True)
+    assert wanted in [r.lower() for r in _reasons(from_menu)]
+    # ...and the plan's own link sends its needs.
+    plan = BeautifulSoup(coach.get("/plans").get_data(as_text=True), "html.parser")
+    plan_page = plan if plan.find(attrs={"data-testid": "find-support"}) else BeautifulSoup(
+        coach.get(plan.select_one("a[href^='/plans/']")["href"]).get_data(as_text=True),
+        "html.parser")
+    link = plan_page.find(attrs={"data-testid": "find-support"})["href"]
+    from_plan = coach.get(link).get_data(as_text=True)
+    assert wanted in [r.lower() for r in _reasons(from_plan)]
+    # The search form itself says exactly what is wanted: unticked needs stay out.
+    from_form = coach.get("/search?where=LS1+4DY&filters=1").get_data(as_text=True)
+    assert not any("needs" in r for r in _reasons(from_form))

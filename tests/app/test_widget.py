@@ -155,6 +155,22 @@ def test_search_gives_the_same_public_cards_as_the_search_api(anonymous, make_su
     assert not private & {name for card in body["results"] for name in card}
 
 
+def test_widget_search_puts_who_is_near_first_and_online_apart(anonymous, make_supporter,
+                                                               make_widget_key):
+    local = make_supporter(**CITY_CENTRE)
+    far_online = make_supporter(offers_online=True, latitude=51.5014, longitude=-0.1419,
+                                postcode="SW1A 1AA", outward_code="SW1A")
+    us_online = make_supporter(offers_online=True, latitude=34.0901, longitude=-118.4065,
+                               postcode="90210", outward_code="902xx", country="US")
+    key = make_widget_key()
+    body = api(anonymous, "search", key.key, where="LS6 3QS", radius_km="25").get_json()
+    assert [c["id"] for c in body["results"]] == [local.id]
+    assert [c["id"] for c in body["online"]] == [far_online.id]  # a Leeds club: GB only
+    assert us_online.id not in {c["id"] for key in ("results", "online", "beyond_radius")
+                                for c in body[key]}
+    assert body["counts"]["in_person"] == 1 and body["counts"]["online"] == 1
+
+
 def test_bad_search_input_names_the_field(anonymous, make_supporter, make_widget_key):
     make_supporter()
     key = make_widget_key()

@@ -115,7 +115,15 @@
     if (tiles) {
       L.tileLayer(tiles, {maxZoom: 18, attribution: mapEl.getAttribute("data-tile-attribution")}).addTo(map);
     }
-    var bounds = [[data.origin.lat, data.origin.lon]];
+    // The map shows the search radius and who can meet in person inside it
+    // (and, when few are near, the nearest beyond it); online supporters,
+    // who could be anywhere, have no place on it.
+    map.setView([data.origin.lat, data.origin.lon], 10);  // a view first: circles project on it
+    var circle = L.circle([data.origin.lat, data.origin.lon], {
+      radius: data.radius_km * 1000, color: "#0b5fa5", weight: 2, fillOpacity: 0.04,
+      interactive: false
+    }).addTo(map);
+    var bounds = circle.getBounds();
     L.circleMarker([data.origin.lat, data.origin.lon], {radius: 8, color: "#d9480f", fillOpacity: 0.9})
       .bindTooltip("You searched near " + data.origin.label).addTo(map);
     data.areas.forEach(function (area) {
@@ -139,8 +147,8 @@
       });
       popup.appendChild(ul);
       marker.bindPopup(popup);
-      bounds.push([area.lat, area.lon]);
+      bounds.extend([area.lat, area.lon]);
     });
-    map.fitBounds(bounds, {padding: [30, 30], maxZoom: 12});
+    map.fitBounds(bounds, {padding: [20, 20], maxZoom: 13});
   }
 })();

@@ -22,6 +22,7 @@
   const SERVICE = "Find My Coaching Support";
   const HEIGHT = "fmcs-widget:height";
   const HELLO = "fmcs-widget:hello";
+  const MAX_RADIUS_KM = 500;  // the search's own limit
 
   // Lengths in px only: rem would follow the host page's root font size.
   const CSS = `
@@ -292,9 +293,14 @@ dt{font-weight:600}
 
       function show(result, params, byUser) {
         const near = result.origin.label;
-        const heading = h("h3", {class: "rh", id: "rh", tabindex: "-1"},
-          result.total ? `${plural(result.total, "supporter")} near ${near}`
-            : `No supporters near ${near}`);
+        const counts = result.counts;
+        const km = `${Math.round(result.radius_km * 10) / 10} km`;
+        // Who can meet in person leads; online supporters are a section of their own.
+        const title = result.mode === "online"
+          ? `${plural(counts.online, "online supporter")} for ${near}`
+          : `${counts.in_person} within ${km} of ${near}` +
+            (result.mode === "either" ? ` · ${counts.online} online` : "");
+        const heading = h("h3", {class: "rh", id: "rh", tabindex: "-1"}, title);
         const query = new URLSearchParams();
         for (const [name, value] of Object.entries(params)) {
           for (const v of [].concat(value)) query.append(name, v);
@@ -306,23 +312,41 @@ dt{font-weight:600}
           where.value = button.textContent;
           search(true);
         }));
+        let widen = null;
+        if (false) {
+          const wider = String(result.widen.radius_km);
+          widen = h("button", {type: "button", class: "alt", "data-widen": true},
+            `Widen to ${wider} km`);
+          widen.addEventListener("click", () => {
+            if (![...select.options].some((o) => o.value === wider)) {
+              select.append(h("option", {value: wider}, `${wider} km`));
+            }
+            select.value = wider;
+            search(true);
+          });
+        }
+        const section = (id, label, cards, attr) => cards.length > 0 && [
+          h("h3", {class: "fh", id}, label),
+          h("ol", {class: "list", "aria-labelledby": id, [attr]: true}, cards.map(card))];
+        const beyond = section("bh", `Nearest beyond ${km}`, result.beyond_radius,
+          "data-beyond");
+        const online = section("oh", result.mode === "in_person"
+          ? "Online, if you would meet online" : `Online: ${counts.online}, best fit first`,
+        result.online, "data-online");
         fill(out, [heading,
           others.length > 0 && h("p", {class: "note"}, `Showing ${near}. Did you mean `,
             others.map((b, i) => [i ? ", " : "", b]), "?"),
           result.diagnostics.explanation &&
-            h("p", {class: "note"}, result.diagnostics.explanation),
-          result.results.length > 0 && h("ol", {class: "list", "data-results": true},
-            result.results.map(card)),
-          result.fallbacks.length > 0 && [
-            h("h3", {class: "fh", id: "fh"}, "Other supporters who could help"),
-            h("ol", {class: "list", "aria-labelledby": "fh", "data-fallbacks": true},
-              result.fallbacks.map(card))],
+            h("p", {class: "note"}, result.diagnostics.explanation, widen && [" ", widen]),
+          result.results.length > 0 && h("ol", {class: "list", "data-results": true,
+            "aria-labelledby": "rh"}, result.results.map(card)),
+          result.mode === "in_person" ? [beyond, online] : [online, beyond],
           h("p", {class: "all"}, searchLink(
             result.total > result.results.length
               ? `See all ${result.total} on ${SERVICE}` : `Search on ${SERVICE}`, query))]);
-        let said = `${plural(result.total, "supporter")} found near ${near}.`;
-        if (result.fallbacks.length) {
-          said += ` ${plural(result.fallbacks.length, "other supporter")} could help.`;
+        let said = `${title}.`;
+        if (result.beyond_radius.length) {
+          said += ` The nearest ${result.beyond_radius.length} beyond ${km} are listed.`;
         }
         live.textContent = said;
         if (byUser) heading.focus();
