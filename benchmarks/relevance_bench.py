@@ -31,10 +31,10 @@ Display order, as the search page shows it. Old API: ``matches``,
 ``fallbacks.beyond_radius``, ``fallbacks.online``. New API: ``matches`` (in
 person, or online in "online" mode), ``fallbacks.beyond_radius``,
 ``fallbacks.online``; an "either" search shows its online section
-(``online``) right after ``matches``, before ``fallbacks.beyond_radius``. The new API is recognised by the
-``country`` field of ``Candidate``; until the working tree has all of it
-(``Candidate.country``, ``Query.countries``, ``rank(online_limit=...)``,
-``RankResult.online``), only BEFORE is measured and the script says so.
+(``online``) right after ``matches``, before ``fallbacks.beyond_radius``.
+The new API is recognised by the ``country`` field of ``Candidate``; until
+the working tree has all of it (``Candidate.country``, ``Query.countries``,
+``rank(online_limit=...)``, ``RankResult.online``), only BEFORE is measured and the script says so.
 
 Usage::
 

@@ -121,7 +121,7 @@ def explain(query: Query, diagnostics: Diagnostics, fallbacks: Fallbacks,
     ...     "outside_radius": 860, "travel_distance": 6}), passed=0, available=0, waitlist=0)
     >>> explain(q, d, Fallbacks(wider_radius_km=25.0, within_wider_radius=3, online_count=5),
     ...         Labels(event_groups={"jumps": "Jumps"}))
-    'No jumps mentors within 10 km; 3 within 25 km; 5 online. Not shown: 812 in other roles, 300 outside your event groups, 22 not at a suitable level for you, 860 beyond 10 km, 6 who do not travel that far.'
+    'No jumps mentors within 10 km; 3 within 25 km; 5 online. Of the rest: 812 in other roles, 300 outside your event groups, 22 not at a suitable level for you, 860 beyond 10 km, 6 who do not travel that far.'
     """  # noqa: E501
     # The sentence is about the main list: in person, or online for an online search.
     if query.mode == "online":
@@ -144,15 +144,17 @@ def explain(query: Query, diagnostics: Diagnostics, fallbacks: Fallbacks,
         clauses.append(f"{fallbacks.within_wider_radius:,} within "
                        f"{format_km(fallbacks.wider_radius_km)}")
     elif fallbacks.beyond_radius:
-        clauses.append(f"the nearest is {format_km(fallbacks.beyond_radius[0].distance_km)} "
-                       "away")
+        nearest = format_km(fallbacks.beyond_radius[0].distance_km)
+        clauses.append(f"the {'next ' if n else ''}nearest is {nearest} away")
     if fallbacks.online_count:
         clauses.append(f"{fallbacks.online_count:,} online")
     sentence = "; ".join(clauses) + "."
     if n == 0:
         why = _why(query, diagnostics)
         if why:
-            sentence += " Not shown: " + ", ".join(why) + "."
+            # "Of the rest", not "not shown": some may be offered below as the
+            # nearest beyond the radius or online.
+            sentence += " Of the rest: " + ", ".join(why) + "."
     return sentence
 
 

@@ -842,11 +842,12 @@ def _fallbacks(index: SupportIndex, query: Query, weights: Weights, prof: Profil
     wider = None
     within = 0
     if query.mode != "online" and len(index) and k > 0:
-        # Those who travel that far would be found by a wider search; nearer
-        # ones who do not (the coach could go to them) fill the list, and in a
-        # place nobody travels to they are all there is to offer.
+        # Those who travel that far would be found by a wider search. When
+        # nobody is free in person, nearer ones who do not travel that far fill
+        # the list (the coach could go to them), and in a place nobody travels
+        # to they are all there is to offer.
         rows, distance, _ = _beyond_radius(index, query, prof, k, travels=True)
-        if len(rows) < k:
+        if len(rows) < k and diagnostics.in_person_available == 0:
             up_to = float(distance[-1]) if len(rows) else None
             more, more_km, _ = _beyond_radius(index, query, prof, k, travels=False, up_to=up_to)
             fresh = ~np.isin(more, rows)

@@ -167,8 +167,10 @@ class CountsSchema(Schema):
     in_person = fields.Integer(metadata={"description": "Supporters who can meet you in "
                                                        "person, within the radius"})
     in_person_available = fields.Integer(metadata={"description": "Of those, with places free"})
-    online = fields.Integer(metadata={"description": "Supporters matched online only"})
-    online_available = fields.Integer()
+    online = fields.Integer(allow_none=True, metadata={
+        "description": "Supporters matched online only; for mode=in_person, those offered "
+                       "online when few are near (null when not looked for)"})
+    online_available = fields.Integer(allow_none=True)
 
 
 class WidenSchema(Schema):

@@ -104,17 +104,29 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     total = d.online if query.mode == "online" else d.in_person
 
     online = list(result.online)
+    counts = {"in_person": d.in_person, "in_person_available": d.in_person_available,
+              "online": d.online, "online_available": d.online_available}
     beyond, widen = [], None
     if result.fallbacks is not None:
         beyond = list(result.fallbacks.beyond_radius)
         if query.mode == "in_person":
             online = list(result.fallbacks.online)
+            counts["online"] = counts["online_available"] = result.fallbacks.online_count
         if result.fallbacks.wider_radius_km is not None:
             widen = {"radius_km": result.fallbacks.wider_radius_km,
                      "found": result.fallbacks.within_wider_radius}
+    elif query.mode == "in_person":
+        counts["online"] = counts["online_available"] = None  # not looked for
+    # Nobody is listed twice: an "either" search lists online supporters in its
+    # online section; an in-person one lists the nearest in person first.
     if query.mode == "either":
         # At least a few; when few are near, enough to fill the first page.
         online = online[:max(MIN_ONLINE_SHOWN, per_page - len(result.matches))]
+        listed = {m.id for m in online}
+        beyond = [m for m in beyond if m.id not in listed]
+    else:
+        nearest = {m.id for m in beyond}
+        online = [m for m in online if m.id not in nearest]
     return {
         "origin": {"label": origin.label, "precision": origin.precision, "near": origin.near,
                    "alternatives": list(origin.alternatives), "country": origin.country},
@@ -122,8 +134,7 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
         "sort": args.get("sort", "fit"),
         "radius_km": query.radius_km,
         "other_countries": not query.countries,
-        "counts": {"in_person": d.in_person, "in_person_available": d.in_person_available,
-                   "online": d.online, "online_available": d.online_available},
+        "counts": counts,
         "total": total,
         "page": page,
         "pages": max(1, math.ceil(total / per_page)),

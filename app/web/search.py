@@ -86,13 +86,15 @@ def map_data(outcome: dict) -> dict | None:
     if outcome["mode"] == "online":
         return None
     areas: dict[tuple[float, float], dict] = {}
-    for card in [*outcome["results"], *outcome["beyond_radius"]]:
-        if card["area_lat"] is None:
-            continue
-        key = (card["area_lat"], card["area_lon"])
-        area = areas.setdefault(key, {"lat": key[0], "lon": key[1], "near": card["near"],
-                                      "place": card["place"], "supporters": []})
-        area["supporters"].append({"id": card["id"], "name": card["name"]})
+    for beyond, cards in ((False, outcome["results"]), (True, outcome["beyond_radius"])):
+        for card in cards:
+            if card["area_lat"] is None:
+                continue
+            key = (card["area_lat"], card["area_lon"])
+            area = areas.setdefault(key, {"lat": key[0], "lon": key[1], "near": card["near"],
+                                          "place": card["place"], "beyond": beyond,
+                                          "supporters": []})
+            area["supporters"].append({"id": card["id"], "name": card["name"]})
     query = outcome["query"]
     return {"origin": {"lat": query.lat, "lon": query.lon, "label": outcome["origin"]["label"]},
             "radius_km": query.radius_km, "areas": list(areas.values())}

@@ -7,6 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -128,15 +129,16 @@ def test_widget_on_a_club_site_searches_with_its_presets(
     status = widget.locator("[role=status]")
     page.wait_for_function(
         "() => document.querySelector('[data-coaching-support]').shadowRoot"
-        ".querySelector('[role=status]').textContent.includes('found')")
+        ".querySelector('[role=status]').textContent.includes('of LS6 3QS')")
     assert widget.locator("#where").input_value() == "LS6 3QS"
     assert widget.locator("#radius").input_value() == "10"
     assert widget.locator("input[name=roles][value=mentor]").is_checked()
     assert widget.locator("summary").inner_text() == "More filters (1 chosen)"
     assert card_names(page) == ["Nia Near"]
-    assert page.locator(f"{WIDGET} [data-fallbacks] .ct").all_inner_texts() == ["Faye Further"]
-    assert status.inner_text() == (
-        "1 supporter found near LS6 3QS. 1 other supporter could help.")
+    assert page.locator(f"{WIDGET} [data-beyond] .ct").all_inner_texts() == ["Faye Further"]
+    assert widget.locator(".rh").inner_text() == "1 within 10 km of LS6 3QS · 0 online"
+    said = status.inner_text()
+    assert said.startswith("1 within 10 km of LS6 3QS · 0 online.") and "beyond 10 km" in said
     first = widget.locator("[data-results] .card").first
     assert "4 km away" in first.locator(".reasons").inner_text()
     assert first.locator(".where").inner_text() == "near LS1 (Leeds) · 4 km"
@@ -154,12 +156,16 @@ def test_widget_on_a_club_site_searches_with_its_presets(
     page.keyboard.press("Enter")
     page.wait_for_function(
         "() => document.querySelector('[data-coaching-support]').shadowRoot"
-        ".querySelector('[role=status]').textContent.includes('near BD1 1HY')")
-    assert status.inner_text().startswith("1 supporter found near BD1 1HY.")
+        ".querySelector('[role=status]').textContent.includes('of BD1 1HY')")
+    assert status.inner_text().startswith("1 within 10 km of BD1 1HY · 0 online.")
     assert card_names(page) == ["Faye Further"]
     focused = page.evaluate("() => document.querySelector('[data-coaching-support]')"
                             ".shadowRoot.activeElement.textContent")
-    assert focused == "1 supporter near BD1 1HY"
+    assert focused == "1 within 10 km of BD1 1HY · 0 online"
+    # Few are near: the next stop is the offer to widen, then the first supporter.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('[data-coaching-support]')"
+                         ".shadowRoot.activeElement.textContent") == "Widen to 15 km"
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.querySelector('[data-coaching-support]')"
                          ".shadowRoot.activeElement.textContent") == "Faye Further"
@@ -175,7 +181,7 @@ def test_widget_on_a_club_site_searches_with_its_presets(
     widget.locator("#where").press("Enter")
     page.wait_for_function(
         "() => document.querySelector('[data-coaching-support]').shadowRoot"
-        ".querySelector('[role=status]').textContent.includes('near LS6 3QS')")
+        ".querySelector('[role=status]').textContent.includes('of LS6 3QS')")
     assert card_names(page) == ["Tom Technical"]
 
     # A place with several namesakes offers the others.
@@ -325,3 +331,59 @@ def test_iframe_embed_fits_its_content_as_results_change(
         postMessage('done', '*');
     })""")
     assert after == before
+
+
+MANCHESTER = dict(latitude=53.4838, longitude=-2.2449, postcode="M1 1AD", outward_code="M1",
+                  place_label="Manchester")
+LONDON = dict(latitude=51.5010, longitude=-0.1416, postcode="SW1A 1AA", outward_code="SW1A",
+              place_label="London")
+
+
+def shadow_order(page, *selectors) -> bool:
+    """Whether the widget holds one of each of ``selectors``, in that order."""
+    for selector in selectors:
+        assert page.locator(f"{WIDGET} {selector}").count() == 1, f"{selector}: not once"
+    return page.evaluate("""(selectors) => {
+      const root = document.querySelector('[data-coaching-support]').shadowRoot;
+      const els = selectors.map((s) => root.querySelector(s));
+      return els.every((el, i) => i === 0 ||
+        Boolean(els[i - 1].compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING));
+    }""", list(selectors))
+
+
+def test_widget_lists_in_person_then_online_and_widens(
+        live_server, club_site, page, population, make_user, make_supporter, make_widget_key,
+        check_accessibility, screenshot):
+    for name, where in (("Olu Online", MANCHESTER), ("Lena London", LONDON)):
+        make_supporter(user=make_user(roles=["supporter"], name=name), offers_online=True,
+                       **where)
+    key = make_widget_key(allowed_origins=[club_site.origin])
+    page.goto(club_site.page("/sections", script_embed(live_server.url, key.key,
+                                                        where="LS6 3QS", radius=10)))
+    widget = page.locator(WIDGET)
+    heading = widget.locator(".rh")
+    expect(heading).to_have_text("2 within 10 km of LS6 3QS · 2 online")
+
+    # Those who can meet in person, then the online section, then the nearest beyond.
+    assert card_names(page) == ["Nia Near", "Tom Technical"]
+    online = widget.locator("[data-online] .ct").all_inner_texts()
+    assert sorted(online) == ["Lena London", "Olu Online"]
+    assert widget.locator("#oh").inner_text() == "Online: 2, best fit first"
+    assert widget.locator("[data-beyond] .ct").all_inner_texts() == ["Faye Further"]
+    assert widget.locator("#bh").inner_text() == "Nearest beyond 10 km"
+    assert shadow_order(page, ".rh", "[data-results]", "[data-online]", "[data-beyond]")
+    check_accessibility(page, context=WIDGET)
+    screenshot(page, "widget-sections")
+
+    # Few are near: the explanation offers the smallest radius that finds someone more.
+    widen = widget.locator(".note [data-widen]")
+    expect(widen).to_have_text("Widen to 15 km")
+    widen.click()
+    expect(heading).to_have_text("3 within 15 km of LS6 3QS · 2 online")
+    assert widget.locator("#radius").input_value() == "15"
+    assert card_names(page) == ["Nia Near", "Tom Technical", "Faye Further"]
+    assert sorted(widget.locator("[data-online] .ct").all_inner_texts()) == sorted(online)
+    assert widget.locator("[data-beyond]").count() == 0
+    assert widget.locator("[data-widen]").count() == 0
+    assert page.evaluate("() => document.querySelector('[data-coaching-support]')"
+                         ".shadowRoot.activeElement.textContent") == heading.inner_text()

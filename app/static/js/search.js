@@ -124,13 +124,20 @@
       interactive: false
     }).addTo(map);
     var bounds = circle.getBounds();
-    L.circleMarker([data.origin.lat, data.origin.lon], {radius: 8, color: "#d9480f", fillOpacity: 0.9})
+    // The searched place stays on top of the supporters' pins.
+    map.createPane("origin").style.zIndex = 650;
+    L.circleMarker([data.origin.lat, data.origin.lon],
+      {radius: 8, color: "#d9480f", fillOpacity: 0.9, pane: "origin"})
       .bindTooltip("You searched near " + data.origin.label).addTo(map);
     data.areas.forEach(function (area) {
       var names = area.supporters.map(function (s) { return s.name; }).join(", ");
+      var where = area.near || area.place || "";
+      // Pins of the nearest beyond the radius are paler than those inside it.
       var marker = L.marker([area.lat, area.lon], {
-        title: (area.near || area.place || "") + ": " + names,
-        alt: "Supporters near " + (area.near || area.place || "")
+        title: where + ": " + names,
+        alt: (area.beyond ? "Nearest supporters beyond the radius, near " : "Supporters near ") +
+          where,
+        opacity: area.beyond ? 0.55 : 1
       }).addTo(map);
       var popup = document.createElement("div");
       var heading = document.createElement("strong");

@@ -313,7 +313,7 @@ dt{font-weight:600}
           search(true);
         }));
         let widen = null;
-        if (false) {
+        if (result.widen && result.widen.radius_km <= MAX_RADIUS_KM) {
           const wider = String(result.widen.radius_km);
           widen = h("button", {type: "button", class: "alt", "data-widen": true},
             `Widen to ${wider} km`);
@@ -346,7 +346,9 @@ dt{font-weight:600}
               ? `See all ${result.total} on ${SERVICE}` : `Search on ${SERVICE}`, query))]);
         let said = `${title}.`;
         if (result.beyond_radius.length) {
-          said += ` The nearest ${result.beyond_radius.length} beyond ${km} are listed.`;
+          const n = result.beyond_radius.length;
+          said += n === 1 ? ` The nearest beyond ${km} is listed.`
+            : ` The nearest ${n} beyond ${km} are listed.`;
         }
         live.textContent = said;
         if (byUser) heading.focus();

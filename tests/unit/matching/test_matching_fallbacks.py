@@ -43,7 +43,7 @@ def test_nothing_within_radius_offers_nearest_beyond_and_online(sparse_jumps, ma
     assert all(m.mode == "online" for m in fb.online)
     assert fb.online_count == 2
     assert result.explanation == (
-        "No jumps mentors within 10 km; 1 within 15 km; 2 online. Not shown: "
+        "No jumps mentors within 10 km; 1 within 15 km; 2 online. Of the rest: "
         "1 in other roles, 1 outside your event groups, 7 beyond 10 km.")
 
 
@@ -52,7 +52,8 @@ def test_few_results_say_how_many_and_where_more_are(sparse_jumps, make_query):
     result = sparse_jumps.rank(query)
     assert result.ids == (1,)
     assert result.explanation == "Only 1 jumps mentor within 15 km; 3 within 25 km; 2 online."
-    assert [m.id for m in result.fallbacks.beyond_radius] == [4, 2, 3]
+    # Someone is free in person: only those a wider search would find are offered.
+    assert [m.id for m in result.fallbacks.beyond_radius] == [2, 3]
 
 
 def test_enough_results_need_no_fallbacks(build, make_candidate, make_query):
@@ -88,7 +89,7 @@ def test_either_mode_sentence(build, make_candidate, make_query):
     index = build([make_candidate(1, km=40.0)])
     result = index.rank(make_query(radius_km=10.0, mode="either", roles=set()))
     assert result.explanation == (
-        "No supporters within 10 km; 1 within 40 km. Not shown: 1 beyond 10 km.")
+        "No supporters within 10 km; 1 within 40 km. Of the rest: 1 beyond 10 km.")
 
 
 def test_where_nobody_travels_that_far_the_nearest_are_still_offered(
