@@ -274,6 +274,7 @@ class SupportIndex:
         limit: int | None = None,
         offset: int = 0,
         online_limit: int | None = None,
+        online_min: int | None = None,
         order: str = "fit",
         fallback_below: int = 3,
         fallback_limit: int = 5,
@@ -292,7 +293,12 @@ class SupportIndex:
             How many of the main list to skip first (paging).
         online_limit : int, optional
             How many of the online section of an "either" search to return
-            (default ``limit``).
+            at most (default ``limit``).
+        online_min : int, optional
+            When given, the online section holds at least this many and
+            otherwise only enough to fill the page up to ``limit`` (a page
+            with few in person shows more online), never more than
+            ``online_limit``.
         order : {"fit", "distance"}, default "fit"
             Order of the in-person list: best fit first, or nearest first.
             Online matches are always ordered by fit.
@@ -312,7 +318,8 @@ class SupportIndex:
             list is thin.
         """
         return rank(self, query, Weights() if weights is None else weights, limit=limit,
-                    offset=offset, online_limit=online_limit, order=order,
+                    offset=offset, online_limit=online_limit, online_min=online_min,
+                    order=order,
                     fallback_below=fallback_below, fallback_limit=fallback_limit)
 
     def fit_text(self) -> None:

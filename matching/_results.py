@@ -108,8 +108,10 @@ class Fallbacks:
     ----------
     beyond_radius : tuple of Match
         Nearest available supporters who pass every rule except the search
-        radius, nearest first, whether or not they travel that far (those who
-        do not say so in their reasons: the coach may go to them).
+        radius, nearest first: those who travel that far (a wider search
+        would find them) and, when nobody is free in person, nearer ones who
+        do not (their reasons say "travels up to 5 km": the coach may go to
+        them). Where nobody travels that far, simply the nearest.
     wider_radius_km : float or None
         The smallest round radius that finds someone in person: it takes in the
         nearest supporter beyond the radius who travels that far. None when

@@ -169,8 +169,8 @@ class Tally:
 
 # ----------------------------------------------------------------------------- public
 def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | None,
-         offset: int = 0, online_limit: int | None = None, order: str = "fit",
-         fallback_below: int, fallback_limit: int) -> RankResult:
+         offset: int = 0, online_limit: int | None = None, online_min: int | None = None,
+         order: str = "fit", fallback_below: int, fallback_limit: int) -> RankResult:
     """Rank supporters for a query (see :meth:`SupportIndex.rank`)."""
     if not isinstance(query, Query):
         raise TypeError("query must be a Query")
@@ -180,6 +180,7 @@ def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | No
     k_online = k if online_limit is None else online_limit
     for name, value, lowest in (("limit", k, 1), ("offset", offset, 0),
                                 ("online_limit", k_online, 0),
+                                ("online_min", 0 if online_min is None else online_min, 0),
                                 ("fallback_below", fallback_below, 0),
                                 ("fallback_limit", fallback_limit, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
@@ -203,6 +204,10 @@ def rank(index: SupportIndex, query: Query, weights: Weights, *, limit: int | No
         main = select(index, pool, np.flatnonzero(pool.in_person), main_k, order=order)
         online = (select(index, pool, np.flatnonzero(~pool.in_person), online_k)
                   if query.mode == "either" else np.empty(0, np.int64))
+    if online_min is not None:
+        # At least online_min, more to fill the page when few are near: only
+        # those shown get reasons.
+        online = online[:max(online_min, k - len(main[offset:]))]
     writer = ReasonWriter(query, index.labels, index.related_groups)
     matches = build_matches(index, weights, prof, pool, main[offset:], writer)
     online_matches = build_matches(index, weights, prof, pool, online, writer)

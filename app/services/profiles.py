@@ -11,11 +11,13 @@ capacity, travel distance, online, visibility) need no verification.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from datetime import UTC, date, datetime
 
 import nh3
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -81,12 +83,20 @@ def public_place(location: geodata.Location, *, area: str = "sector"
 def _nearest_town(location: geodata.Location) -> str | None:
     if location.country not in {"GB", "US"}:
         return None
-    best, best_km = None, TOWN_REACH_KM
-    for place in geodata.places(location.country, min_population=TOWN_MIN_POPULATION):
-        km = geodata.haversine_km(location.lat, location.lon, place.lat, place.lon)
-        if km < best_km:
-            best, best_km = place.name, km
-    return best
+    names, lats, lons = _towns(location.country)
+    if not names:
+        return None
+    km = geodata.haversine_km(location.lat, location.lon, lats, lons)
+    nearest = int(np.argmin(km))
+    return names[nearest] if km[nearest] < TOWN_REACH_KM else None
+
+
+@functools.lru_cache(maxsize=4)
+def _towns(country: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Return the names and positions of a country's towns, as arrays (once per process)."""
+    towns = geodata.places(country, min_population=TOWN_MIN_POPULATION)
+    return ([t.name for t in towns], np.array([t.lat for t in towns]),
+            np.array([t.lon for t in towns]))
 
 
 def _locate(session: Session, profile, text: str | None) -> None:

@@ -34,7 +34,7 @@ from app.services import geocoding
 from app.services.search_index import SearchIndexCache, Snapshot, club_key, country_scope
 
 #: The online section of an "either" search shows at least this many, and fills
-#: the first page up to its size when few are near.
+#: the first page up to its size when few are near (matching's online_min).
 MIN_ONLINE_SHOWN = 5
 #: How many of each kind of help a thin search offers (nearest beyond, online).
 FALLBACK_LIMIT = 5
@@ -99,7 +99,8 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     online_limit = per_page if page == 1 else 0
     result = snapshot.index.rank(query, snapshot.weights, limit=per_page,
                                  offset=(page - 1) * per_page, online_limit=online_limit,
-                                 order=args.get("sort", "fit"), fallback_limit=FALLBACK_LIMIT)
+                                 online_min=MIN_ONLINE_SHOWN, order=args.get("sort", "fit"),
+                                 fallback_limit=FALLBACK_LIMIT)
     d = result.diagnostics
     total = d.online if query.mode == "online" else d.in_person
 
@@ -120,8 +121,6 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     # Nobody is listed twice: an "either" search lists online supporters in its
     # online section; an in-person one lists the nearest in person first.
     if query.mode == "either":
-        # At least a few; when few are near, enough to fill the first page.
-        online = online[:max(MIN_ONLINE_SHOWN, per_page - len(result.matches))]
         listed = {m.id for m in online}
         beyond = [m for m in beyond if m.id not in listed]
     else:

@@ -54,6 +54,33 @@ def test_new_profile_is_geocoded_privately_and_waits_for_verification(visitor, s
     assert view["near"] == "LS6" and view["location"] == "LS6 3QS"
 
 
+def test_search_places_a_supporter_at_their_sector_or_district_as_they_choose(
+        visitor, supporter, session):
+    import geodata
+
+    own = visitor(supporter)
+    own.post("/profile/supporter", data=profile_form())
+    profile = stored(session, supporter)
+    sector, district = geodata.geocode("LS6 3"), geodata.geocode("LS6")
+    assert profile.search_area == "sector"
+    assert (profile.search_latitude, profile.search_longitude) == pytest.approx(
+        (sector.lat, sector.lon))
+    assert (profile.latitude, profile.longitude) != pytest.approx((sector.lat, sector.lon))
+    # Only the district: a privacy preference, not something an admin re-checks.
+    profile.verified_at, profile.submitted_at = profile.submitted_at, None
+    session.commit()
+    response = own.post("/profile/supporter", data=profile_form(search_area="district"))
+    assert response.status_code == 302
+    profile = stored(session, supporter)
+    assert (profile.search_latitude, profile.search_longitude) == pytest.approx(
+        (district.lat, district.lon))
+    assert profile.verified_at is not None
+    assert own.get("/api/v1/me/profile").get_json()["search_area"] == "district"
+    bad = own.post("/profile/supporter", data=profile_form(search_area="street"))
+    assert bad.status_code == 422 and "search_area-error" in bad.get_data(as_text=True)
+    assert stored(session, supporter).search_area == "district"
+
+
 def test_admin_verifies_then_the_supporter_is_searchable(visitor, supporter, admin, session,
                                                          mailbox):
     visitor(supporter).post("/profile/supporter", data=profile_form())

@@ -289,3 +289,16 @@ def test_paging_returns_the_slice_after_offset(build, make_candidate, make_query
     assert index.rank(make_query(), limit=3, offset=3).ids == every[3:6]
     assert index.rank(make_query(), limit=3, offset=6).ids == every[6:]
     assert index.rank(make_query(), limit=3, offset=9).ids == ()
+
+
+def test_the_online_section_fills_a_page_with_few_near(build, make_candidate, make_query):
+    near = [make_candidate(i, km=float(i)) for i in range(1, 4)]
+    online = [make_candidate(10 + i, km=300.0 + i, offers_online=True) for i in range(10)]
+    index = build(near + online)
+    query = make_query(mode="either")
+    assert len(index.rank(query, limit=5).online) == 5       # online_limit: the limit
+    # At least 2, and enough to fill a page of 5 beside the 3 near: 2.
+    assert len(index.rank(query, limit=5, online_min=2).online) == 2
+    # A page of 8 with 3 near: 5 online, however many more there are.
+    assert len(index.rank(query, limit=8, online_min=2).online) == 5
+    assert len(index.rank(query, limit=8, online_limit=4, online_min=2).online) == 4
