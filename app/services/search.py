@@ -103,29 +103,7 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
                                  fallback_limit=FALLBACK_LIMIT)
     d = result.diagnostics
     total = d.online if query.mode == "online" else d.in_person
-
-    online = list(result.online)
-    counts = {"in_person": d.in_person, "in_person_available": d.in_person_available,
-              "online": d.online, "online_available": d.online_available}
-    beyond, widen = [], None
-    if result.fallbacks is not None:
-        beyond = list(result.fallbacks.beyond_radius)
-        if query.mode == "in_person":
-            online = list(result.fallbacks.online)
-            counts["online"] = counts["online_available"] = result.fallbacks.online_count
-        if result.fallbacks.wider_radius_km is not None:
-            widen = {"radius_km": result.fallbacks.wider_radius_km,
-                     "found": result.fallbacks.within_wider_radius}
-    elif query.mode == "in_person":
-        counts["online"] = counts["online_available"] = None  # not looked for
-    # Nobody is listed twice: an "either" search lists online supporters in its
-    # online section; an in-person one lists the nearest in person first.
-    if query.mode == "either":
-        listed = {m.id for m in online}
-        beyond = [m for m in beyond if m.id not in listed]
-    else:
-        nearest = {m.id for m in beyond}
-        online = [m for m in online if m.id not in nearest]
+    counts, online, beyond, widen = _lists(result, query.mode)
     return {
         "origin": {"label": origin.label, "precision": origin.precision, "near": origin.near,
                    "alternatives": list(origin.alternatives), "country": origin.country},
@@ -149,6 +127,36 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
         },
         "query": query,
     }
+
+
+def _lists(result: matching.RankResult, mode: str):
+    """Return the counts, the online list, the nearest beyond and a wider radius.
+
+    Nobody is listed twice: an "either" search lists online supporters in its
+    online section; an in-person one lists the nearest in person first.
+    """
+    d = result.diagnostics
+    counts = {"in_person": d.in_person, "in_person_available": d.in_person_available,
+              "online": d.online, "online_available": d.online_available}
+    online, beyond, widen = list(result.online), [], None
+    fallbacks = result.fallbacks
+    if fallbacks is not None:
+        beyond = list(fallbacks.beyond_radius)
+        if mode == "in_person":  # online supporters, if the coach would meet online
+            online = list(fallbacks.online)
+            counts["online"] = counts["online_available"] = fallbacks.online_count
+        if fallbacks.wider_radius_km is not None:
+            widen = {"radius_km": fallbacks.wider_radius_km,
+                     "found": fallbacks.within_wider_radius}
+    elif mode == "in_person":
+        counts["online"] = counts["online_available"] = None  # not looked for
+    if mode == "either":
+        listed = {m.id for m in online}
+        beyond = [m for m in beyond if m.id not in listed]
+    else:
+        nearest = {m.id for m in beyond}
+        online = [m for m in online if m.id not in nearest]
+    return counts, online, beyond, widen
 
 
 def resolve_origin(session: Session, args: dict) -> Origin:
