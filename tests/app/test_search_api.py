@@ -4,17 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-# Real places around Leeds; distances are from Headingley (LS6 3QS).
-HEADINGLEY = dict(latitude=53.8195, longitude=-1.5820, postcode="LS6 3QS", outward_code="LS6",
-                  place_label="Leeds")
-CITY_CENTRE = dict(latitude=53.7960, longitude=-1.5470, postcode="LS1 4DY", outward_code="LS1",
-                   place_label="Leeds")  # ~4.4 km
-BRADFORD = dict(latitude=53.7950, longitude=-1.7520, postcode="BD1 1HY", outward_code="BD1",
-                place_label="Bradford")  # ~11.5 km
-YORK = dict(latitude=53.9590, longitude=-1.0815, postcode="YO1 7HH", outward_code="YO1",
-            place_label="York")  # ~36 km
-MANCHESTER = dict(latitude=53.4794, longitude=-2.2453, postcode="M1 1AD", outward_code="M1",
-                  place_label="Manchester")  # ~57 km
+from ..places import BRADFORD, CITY_CENTRE, HEADINGLEY, MANCHESTER, YORK
 
 
 def search(client, **params):

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# Real places; distances are from Headingley (LS6 3QS).
-CITY_CENTRE = dict(latitude=53.7960, longitude=-1.5470, postcode="LS1 4DY", outward_code="LS1",
-                   place_label="Leeds")  # ~5 km
-HEADINGLEY = dict(latitude=53.8195, longitude=-1.5820, postcode="LS6 3QS", outward_code="LS6",
-                  place_label="Leeds")
-BRADFORD = dict(latitude=53.7950, longitude=-1.7520, postcode="BD1 1HY", outward_code="BD1",
-                place_label="Bradford")  # ~12 km
-YORK = dict(latitude=53.9590, longitude=-1.0815, postcode="YO1 7HH", outward_code="YO1",
-            place_label="York")  # ~37 km
-LONDON = dict(latitude=51.5014, longitude=-0.1419, postcode="SW1A 1AA", outward_code="SW1A",
-              place_label="London")
-BEVERLY_HILLS = dict(latitude=34.0901, longitude=-118.4065, postcode="90210",
-                     outward_code="902xx", place_label="Beverly Hills", country="US")
+from ..places import BEVERLY_HILLS, BRADFORD, CITY_CENTRE, HEADINGLEY, LONDON, YORK
 
 
 def search(client, **params):
