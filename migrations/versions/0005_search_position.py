@@ -43,12 +43,22 @@ def downgrade():
         batch_op.drop_column('search_area')
 
 
+# The town shown beside a district: the nearest this big, this near (as the app names it).
+TOWN_MIN_POPULATION = 10_000
+TOWN_REACH_KM = 30.0
+
+
 def _place_existing_supporters():
-    """Give every located supporter their sector's centroid (geodata, offline)."""
+    """Give every located supporter their sector's centroid (geodata, offline).
+
+    The town shown was the one nearest their home; it becomes the one nearest
+    that centroid, so two people of one sector read the same.
+    """
     conn = op.get_bind()
     profiles = sa.table('supporter_profiles', sa.column('id'), sa.column('latitude'),
                         sa.column('longitude'), sa.column('postcode'), sa.column('country'),
-                        sa.column('search_latitude'), sa.column('search_longitude'))
+                        sa.column('place_label'), sa.column('search_latitude'),
+                        sa.column('search_longitude'))
     rows = conn.execute(sa.select(profiles.c.id, profiles.c.latitude, profiles.c.longitude,
                                   profiles.c.postcode, profiles.c.country)
                         .where(profiles.c.latitude.is_not(None))).all()
@@ -64,5 +74,16 @@ def _place_existing_supporters():
         else:
             location = geodata.Location(lat, lon, 'coordinates', '', None, country)
         area = geodata.coarsen(location, to='sector')
-        conn.execute(profiles.update().where(profiles.c.id == sid)
-                     .values(search_latitude=area.lat, search_longitude=area.lon))
+        values = {'search_latitude': area.lat, 'search_longitude': area.lon}
+        if postcode and country in ('GB', 'US'):  # a town typed in is kept as it was
+            values['place_label'] = _nearest_town(geodata, area)
+        conn.execute(profiles.update().where(profiles.c.id == sid).values(**values))
+
+
+def _nearest_town(geodata, point):
+    best, best_km = None, TOWN_REACH_KM
+    for town in geodata.places(point.country, min_population=TOWN_MIN_POPULATION):
+        km = geodata.haversine_km(point.lat, point.lon, town.lat, town.lon)
+        if km < best_km:
+            best, best_km = town.name, km
+    return best

@@ -89,8 +89,8 @@ def test_upgrading_keeps_every_row_and_places_supporters_at_their_sector(scratch
         upgrade()
         with db.engine.connect() as conn:
             roles = conn.execute(sa.text("SELECT count(*) FROM supporter_roles")).scalar()
-            lat, lon, area = conn.execute(sa.text(
-                "SELECT search_latitude, search_longitude, search_area "
+            lat, lon, area, town = conn.execute(sa.text(
+                "SELECT search_latitude, search_longitude, search_area, place_label "
                 "FROM supporter_profiles")).one()
         db.session.remove()
         db.engine.dispose()
@@ -99,5 +99,6 @@ def test_upgrading_keeps_every_row_and_places_supporters_at_their_sector(scratch
 
     sector = geodata.geocode("LS6 3")
     assert area == "sector"
+    assert town  # the town nearest the sector's centre
     assert (lat, lon) == pytest.approx((sector.lat, sector.lon), abs=1e-9)
     assert (lat, lon) != pytest.approx((53.8195, -1.5820), abs=1e-4)
