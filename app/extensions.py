@@ -11,6 +11,7 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from app.api.base import Api
 
@@ -35,12 +36,37 @@ talisman = Talisman()
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """Turn on foreign keys for SQLite, which leaves them off by default."""
+    """Turn on foreign keys for SQLite, which leaves them off by default.
+
+    Writers also wait up to 30 s for its one write lock (see below): long
+    enough for a queue of them, not forever.
+    """
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _sqlite_write_lock_before_reading_for_update(state):
+    """Make SELECT ... FOR UPDATE hold on SQLite, which ignores it.
+
+    PostgreSQL locks the rows read, so what a writer reads (places left, a
+    request's state) stays true until it commits. SQLite has one lock for the
+    whole database, taken at a transaction's first write: after the reads, so
+    twenty simultaneous accepts could each see a place free. Taking that lock
+    first (BEGIN IMMEDIATE) makes writers that read for update run one at a
+    time, as on PostgreSQL. (There is no public accessor for FOR UPDATE.)
+    """
+    if not state.is_select or state.statement._for_update_arg is None:
+        return
+    connection = state.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_extensions(app):

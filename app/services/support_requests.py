@@ -6,8 +6,9 @@ and changes nothing. A request is visible to its coach and its supporter
 only: anyone else is told it does not exist (404).
 
 Capacity is real: accepting locks the supporter's row (SELECT ... FOR UPDATE
-on PostgreSQL; SQLite serialises writers) before counting active
-engagements, so simultaneous accepts can never exceed it. Taking the last
+on PostgreSQL; on SQLite the database's write lock, taken before that read:
+see ``app.extensions``) before counting active engagements, so simultaneous
+accepts can never exceed it. Taking the last
 place closes the supporter's other pending requests kindly, with
 suggestions of other supporters.
 """

@@ -1,7 +1,7 @@
 """Capacity holds under concurrency: 20 simultaneous accepts, 2 places, 2 engagements.
 
-Runs on PostgreSQL only (SQLite serialises every writer, so it cannot show a
-race); CI sets TEST_DATABASE_URL, and without it the test is skipped loudly.
+Runs on both databases: PostgreSQL locks the supporter's row, SQLite takes its
+one write lock before the places are counted (BEGIN IMMEDIATE).
 """
 
 import threading
@@ -11,17 +11,8 @@ import sqlalchemy as sa
 
 from app.models import Engagement, SupportRequest
 
-from ..conftest import TEST_DATABASE_URL
-
 ACCEPTS = 20
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
-    pytest.mark.skipif(not TEST_DATABASE_URL,
-                       reason="LOUD SKIP: TEST_DATABASE_URL is not set, so the concurrency "
-                              "test cannot run (CI sets it)"),
-]
 
 
 @pytest.fixture
@@ -83,3 +74,63 @@ def test_simultaneous_accepts_never_exceed_capacity(app, make_account, make_supp
             SupportRequest.status == "declined")).all()
         assert len(declined) == ACCEPTS - 2
         assert all("not about you" in reason for reason in declined)
+
+
+def test_publishing_and_accepting_at_once_never_exceed_capacity(
+        app, make_account, make_supporter, make_plan, visitor, session):
+    """An allocation published twice at the moment a request is accepted, one place left."""
+    from app.models import CoachProfile, Qualification
+
+    developer = make_account(roles=["supporter", "coach_developer"], name="Dee Developer")
+    profile = make_supporter(user=developer, roles=["coach_developer"], capacity=1,
+                             qualification="uk_advanced_coach")
+    sessional = session.scalar(sa.select(Qualification).where(
+        Qualification.key == "uk_sessional_coach"))
+    pilot = make_account(roles=["coach"], name="Amy Ash")
+    session.add(CoachProfile(user_id=pilot.id, qualification=sessional, latitude=53.8195,
+                             longitude=-1.5820, postcode="LS6 3QS", outward_code="LS6"))
+    session.commit()
+    make_plan(pilot, programme="Advanced Coach pilot", needs={"training_planning": 5})
+    asker = make_account(roles=["coach"], name="Bo Birch")
+    sent = visitor(asker).api("post", "/api/v1/requests", json={
+        "supporter_id": profile.id, "role": "coach_developer"})
+    assert sent.status_code == 201, sent.get_json()
+    admin = make_account(roles=["admin"], name="Ada Admin")
+    as_admin = visitor(admin)
+    run = as_admin.api("post", "/api/v1/admin/allocations",
+                       json={"programme": "Advanced Coach pilot"})
+    assert run.status_code == 201, run.get_json()
+    assert len(run.get_json()["pairs"]) == 1
+    run_id, request_id = run.get_json()["id"], sent.get_json()["id"]
+    session.remove()
+
+    calls = [(visitor(admin), f"/api/v1/admin/allocations/{run_id}/publish"),
+             (visitor(admin), f"/api/v1/admin/allocations/{run_id}/publish"),
+             (visitor(developer), f"/api/v1/requests/{request_id}/accept")]
+    prepared = [(v.client, v.csrf, path) for v, path in calls]
+    start = threading.Barrier(len(prepared))
+    statuses: dict[str, list[int]] = {}
+    lock = threading.Lock()
+
+    def call(client, token, path):
+        with app.app_context():
+            start.wait()
+            response = client.post(path, headers={"X-CSRFToken": token})
+        with lock:
+            statuses.setdefault(path.rsplit("/", 1)[1], []).append(response.status_code)
+
+    threads = [threading.Thread(target=call, args=args) for args in prepared]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # One place: exactly one of the three took it, and the rest were refused.
+    outcomes = sorted(statuses["publish"] + statuses["accept"])
+    assert outcomes == [200, 409, 409], statuses
+    with app.app_context():
+        from app.extensions import db
+
+        active = db.session.scalar(sa.select(sa.func.count()).select_from(Engagement).where(
+            Engagement.supporter_id == profile.id, Engagement.status == "active"))
+        assert active == 1
