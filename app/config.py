@@ -6,10 +6,34 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
     """The environment cannot produce a working configuration."""
+
+
+def _public_base_url(env, production: bool) -> str:
+    """Return the site's address, which every link in an email is built on.
+
+    Never the address a request came in on: a forged Host or X-Forwarded-Host
+    header would otherwise choose where a password-reset link points.
+    """
+    base = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if not base:
+        if production:
+            raise ConfigError(
+                "PUBLIC_BASE_URL is not set. In production every link in an email is built "
+                "on it, never on a request's Host header: set it to the site's address, "
+                "e.g. PUBLIC_BASE_URL=https://support.example.org")
+        # The local server's own address (as `make run` serves it).
+        base = f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '5000')}"
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) address such as "
+                          f"https://support.example.org, not {base!r}.")
+    return base
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -135,7 +159,7 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "MAIL_SEND_IMMEDIATELY": _flag(env.get("MAIL_SEND_IMMEDIATELY"),
                                        default=app_env == "development"),
         # Absolute links in emails; the request's own host when empty.
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "PUBLIC_BASE_URL": _public_base_url(env, production),
         # flask-smorest / OpenAPI
         "API_TITLE": "Find My Coaching Support API",
         "API_VERSION": "v1",

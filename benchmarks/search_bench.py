@@ -158,6 +158,7 @@ def main() -> None:
     # Production settings behind one TLS-terminating proxy, as deployed.
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production",
            "SECRET_KEY": "bench-secret", "RATELIMIT_ENABLED": "0", "LOG_LEVEL": "WARNING",
+           "PUBLIC_BASE_URL": "http://127.0.0.1",
            "TRUSTED_PROXY_COUNT": "1"}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--bind",

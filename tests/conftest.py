@@ -103,6 +103,8 @@ def config_for(url: str, **overrides) -> dict:
         "SEARCH_INDEX_CHECK_SECONDS": 0,
         "SEARCH_INDEX_INLINE_REBUILD_SECONDS": float("inf"),
         "MAP_TILE_URL": "",
+        # Links in emails: the test client's own host.
+        "PUBLIC_BASE_URL": "http://localhost",
     }
     config.update(overrides)
     return config

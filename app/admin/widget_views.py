@@ -15,7 +15,7 @@ from app.services.taxonomy import load_taxonomy
 
 
 def _base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    return current_app.config["PUBLIC_BASE_URL"]
 
 
 @bp.get("/widget-keys")

@@ -30,7 +30,6 @@ LONGEST_WAIT = timedelta(hours=6)
 # A batch being sent is hidden from other senders for this long.
 CLAIM_LEASE = timedelta(minutes=5)
 SMTP_TIMEOUT_SECONDS = 15
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -69,11 +68,12 @@ def queue(session: Session, *, to: User, kind: str, subject: str, template: str,
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """Return a full URL for links in emails, in a request or in a command."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if has_request_context() and not base:
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context("/", base_url=base or DEFAULT_BASE_URL):
+    """Return a full URL for links in emails, on the configured PUBLIC_BASE_URL.
+
+    Never on the host a request came in on: a forged Host or X-Forwarded-Host
+    header must not choose where a password-reset link points.
+    """
+    with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
         return url_for(endpoint, _external=True, **values)
 
 

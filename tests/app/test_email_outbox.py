@@ -2,12 +2,13 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.models import OutboxMessage
 from app.services import mailer
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, config_for
 from ..smtp_sink import free_port
 
 
@@ -150,3 +151,27 @@ def test_password_never_appears_in_an_email(visitor, make_account, mailbox):
     mailbox.deliver()
     (message,) = mailbox.to("nell@example.com")
     assert PASSWORD not in mailbox.body(message)
+
+
+@pytest.mark.parametrize(("proxies", "headers"), [
+    (0, {"Host": "evil.example.com"}),
+    (1, {"X-Forwarded-Host": "evil.example.com"}),
+])
+def test_links_in_emails_never_come_from_request_headers(app, make_account, mailbox, proxies,
+                                                        headers):
+    from app import create_app
+
+    config = config_for(app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXY_COUNT=proxies,
+                        MAIL_SERVER="127.0.0.1", MAIL_PORT=mailbox.port, MAIL_USE_TLS=False)
+    del config["PUBLIC_BASE_URL"]  # as `make run` starts: nothing set, the local address
+    poisoned = create_app(config)
+    make_account(email="kim@example.com")
+    client = poisoned.test_client()
+    token = client.get("/api/v1/session", headers=headers).get_json()["csrf_token"]
+    response = client.post("/password/forgot", data={"email": "kim@example.com",
+                                                     "csrf_token": token}, headers=headers)
+    assert response.status_code == 200
+    mailbox.deliver()
+    (link,) = mailbox.links("kim@example.com")
+    assert link.startswith("http://127.0.0.1:5000/password/reset?token=")
+    assert "evil" not in mailbox.body(mailbox.to("kim@example.com")[0])

@@ -13,12 +13,31 @@ def test_production_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
         load_config(tmp_path)
 
 
-def test_production_with_secret_key_starts(monkeypatch):
+def test_production_with_secret_key_and_address_starts(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://support.example.org/")
     app = create_app()
     assert app.config["SECRET_KEY"] == "x" * 64
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PUBLIC_BASE_URL"] == "https://support.example.org"
+
+
+def test_production_without_its_public_address_refuses_to_start(tmp_path):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL is not set"):
+        load_config(tmp_path, environ={"APP_ENV": "production", "SECRET_KEY": "x" * 64})
+
+
+@pytest.mark.parametrize("given", ["support.example.org", "ftp://x.example", "https://"])
+def test_a_public_address_that_is_not_a_web_address_is_refused(tmp_path, given):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL must be"):
+        load_config(tmp_path, environ={"PUBLIC_BASE_URL": given})
+
+
+def test_development_links_use_the_local_address(tmp_path):
+    assert load_config(tmp_path, environ={})["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    assert load_config(tmp_path, environ={"PORT": "8080"})["PUBLIC_BASE_URL"] == \
+        "http://127.0.0.1:8080"
 
 
 def test_local_secret_key_is_generated_once_and_kept(tmp_path):

@@ -91,6 +91,7 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     with LiveServer(app) as server:
+        app.config["PUBLIC_BASE_URL"] = server.url  # links in emails lead back here
         yield server
 
 
