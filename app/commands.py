@@ -40,12 +40,15 @@ def send_email_command(now, limit):
 @click.option("--now", type=NOW, default=None, help="Expire as if it were this UTC time.")
 @with_appcontext
 def expire_requests_command(now):
-    """Expire unanswered requests and pause supporters who let too many expire."""
-    from app.services.support_requests import expire_due
+    """Expire unanswered requests, pause supporters who let too many expire, and close the
+    waiting requests of supporters who cannot take coaches today (run it hourly)."""
+    from app.services.support_requests import close_waiting_of_unavailable, expire_due
 
     report = expire_due(db.session, now=_now(now))
+    closed = close_waiting_of_unavailable(db.session, now=_now(now))
     db.session.commit()
-    click.echo(f"Requests expired: {report.expired}; supporters paused: {len(report.paused)}.")
+    click.echo(f"Requests expired: {report.expired}; supporters paused: {len(report.paused)}; "
+               f"closed because the supporter cannot take coaches now: {closed}.")
 
 
 @click.command("remind-expiring-checks")

@@ -85,7 +85,11 @@ class RequestSummarySchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     contact = fields.Nested(ContactSchema, allow_none=True,
                             metadata={"description": "The other side's contact details: "
-                                                     "only once the request is accepted"})
+                                                     "only once the request is accepted, "
+                                                     "and while the supporter's checks are "
+                                                     "current"})
+    contact_withheld = fields.String(allow_none=True, metadata={
+        "description": "Why contact details of an accepted request are hidden"})
 
 
 class RequestMessageSchema(Schema):

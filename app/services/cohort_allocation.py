@@ -38,10 +38,11 @@ from app.models import (
     UserRole,
 )
 from app.services import audit, mailer
-from app.services.plans import OPEN_PLAN_STATUSES
-from app.services.search import Origin, build_query, index_cache
 
 # Capacity is locked exactly as accepting a request locks it; see support_requests.
+from app.services.eligibility import is_searchable
+from app.services.plans import OPEN_PLAN_STATUSES
+from app.services.search import Origin, build_query, index_cache
 from app.services.support_requests import close_when_full, lock_supporter, places_left
 
 ROLE = "coach_developer"
@@ -303,7 +304,6 @@ def publish(session: Session, admin: User, run_id: int, *, today: date | None = 
         raise Conflict("Nothing to publish: no coach is paired in this proposal.")
     role = session.scalar(select(SupportRole).where(SupportRole.key == run.role_key))
     wanted = Counter(p.supporter_id for p in pairs)
-    snapshot = index_cache().get(session, today)
 
     problems = []
     profiles = {}
@@ -311,7 +311,8 @@ def publish(session: Session, admin: User, run_id: int, *, today: date | None = 
         profile = lock_supporter(session, supporter_id)
         profiles[supporter_id] = profile
         name = profile.user.display_name
-        if supporter_id not in snapshot.index:
+        # Read now, not from the search index: publishing shares contact details.
+        if not is_searchable(session, profile, today):
             problems.append(f"{name} can no longer be allocated (not searchable today).")
             continue
         left = places_left(session, profile)

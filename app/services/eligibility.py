@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
 
 from app.models import SupporterProfile, User
 
@@ -26,3 +27,32 @@ def searchable(today: date) -> ColumnElement[bool]:
         User.active.is_(True),
         User.deleted_at.is_(None),
     )
+
+
+def may_share_contact(profile: SupporterProfile, today: date) -> bool:
+    """Return whether a supporter may exchange contact details with coaches today.
+
+    The safeguarding rules of ``searchable`` that are about the person, checked
+    again whenever contact details would be shown: verified, safeguarding check
+    and licence in date, account open. Pausing or hiding from search does not
+    end the relationships a supporter already has.
+    """
+    user = profile.user
+    return (profile.verified_at is not None
+            and profile.safeguarding_expires_on is not None
+            and profile.safeguarding_expires_on >= today
+            and profile.licence_expires_on is not None
+            and profile.licence_expires_on >= today
+            and user.active and user.deleted_at is None)
+
+
+def is_searchable(session: Session, profile: SupporterProfile, today: date) -> bool:
+    """Return whether a supporter may appear in search today, read from the database now.
+
+    For every step that takes a place or shares contact details: never a cached
+    index, which may be a moment behind.
+    """
+    return session.scalar(
+        select(func.count()).select_from(SupporterProfile)
+        .join(User, User.id == SupporterProfile.user_id)
+        .where(SupporterProfile.id == profile.id, searchable(today))) == 1

@@ -42,6 +42,7 @@ from app.models import (
 )
 from app.models.plans import log_entry_goals
 from app.services import audit, mailer
+from app.services.eligibility import may_share_contact
 
 OPEN_PLAN_STATUSES = ("draft", "active")
 NOT_FOUND = "No development plan with that id."
@@ -651,6 +652,11 @@ def plan_view(session: Session, actor: User, plan_id: int, *,
     if found.side == "supporter" and can_change:
         can.append("review")
     parties = found.side in ("coach", "supporter")
+    engagements = engagements_on(session, plan)
+    shared = {e.id: parties and e.status == "active" and may_share_contact(e.supporter, today)
+              for e in engagements}
+    own = [e for e in engagements if e.supporter.user_id == actor.id and e.status == "active"]
+    coach_contact = found.side == "supporter" and any(shared[e.id] for e in own)
     return {
         "id": plan.id,
         "title": plan.title,
@@ -662,16 +668,18 @@ def plan_view(session: Session, actor: User, plan_id: int, *,
         "version": versions[0].number if versions else 0,
         "your_side": found.side,
         "can": can,
+        # Contact details, between the parties only, and only while the supporter's
+        # safeguarding check, licence and verification are current.
         "coach": {"id": plan.coach_id, "name": plan.coach.display_name,
-                  "email": plan.coach.email if found.side == "supporter" else None,
-                  "phone": plan.coach.phone if found.side == "supporter" else None},
+                  "email": plan.coach.email if coach_contact else None,
+                  "phone": plan.coach.phone if coach_contact else None},
         "supporters": [{
             "engagement_id": e.id, "name": e.supporter.user.display_name,
             "role": {"key": e.role.key, "name": e.role.name}, "status": e.status,
             "started_on": e.started_on, "ended_on": e.ended_on, "outcome": e.outcome,
-            "email": e.supporter.user.email if parties and e.status == "active" else None,
-            "phone": e.supporter.user.phone if parties and e.status == "active" else None,
-        } for e in engagements_on(session, plan)],
+            "email": e.supporter.user.email if shared[e.id] else None,
+            "phone": e.supporter.user.phone if shared[e.id] else None,
+        } for e in engagements],
         "needs": [{"key": pn.need.key, "name": pn.need.name, "priority": pn.priority}
                   for pn in needs],
         "goals": [{

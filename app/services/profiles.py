@@ -227,6 +227,13 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
     profile.last_active_at = now
     session.flush()
 
+    if not created and _takes_no_coaches(profile, now.date()):
+        # Hidden, or a check or licence dated in the past: waiting coaches are
+        # told at once, kindly, to look elsewhere.
+        from app.services.support_requests import close_waiting, lock_supporter
+
+        close_waiting(session, lock_supporter(session, profile.id), now)
+
     if created or _public_content(profile) != before:
         was_verified = profile.verified_at is not None
         profile.verified_at = None
@@ -237,14 +244,27 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
     return profile
 
 
+def _takes_no_coaches(profile: SupporterProfile, today: date) -> bool:
+    return (not profile.visible or profile.paused
+            or profile.safeguarding_expires_on is None or profile.safeguarding_expires_on < today
+            or profile.licence_expires_on is None or profile.licence_expires_on < today)
+
+
 def pause(session: Session, user: User, reason: str | None, *,
           now: datetime | None = None) -> SupporterProfile:
-    """Take ``user`` out of search for now (full, injured, on holiday...)."""
-    profile = _own_profile(session, user)
+    """Take ``user`` out of search for now (full, injured, on holiday...).
+
+    Coaches waiting for an answer are told at once, kindly, to look elsewhere.
+    """
+    from app.services.support_requests import close_waiting, lock_supporter
+
+    now = now or datetime.now(UTC)
+    profile = lock_supporter(session, _own_profile(session, user).id)
     profile.paused = True
     profile.paused_reason = (reason or "").strip()[:200] or "Paused by the supporter."
-    profile.last_active_at = now or datetime.now(UTC)
+    profile.last_active_at = now
     audit.record(session, "profile.paused", actor=user, subject=profile)
+    close_waiting(session, profile, now)
     return profile
 
 

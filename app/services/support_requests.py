@@ -16,7 +16,7 @@ suggestions of other supporters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -32,9 +32,11 @@ from app.models import (
     User,
 )
 from app.services import audit, mailer, profiles
-from app.services.eligibility import searchable
+from app.services.eligibility import is_searchable, may_share_contact, searchable
 
 NOT_FOUND = "No support request with that id."
+CONTACT_WITHHELD = ("Contact details are hidden while {name}'s safeguarding check, licence or "
+                    "verification is not current. They show again once it is renewed.")
 
 
 @dataclass
@@ -50,13 +52,6 @@ def places_left(session: Session, profile: SupporterProfile) -> int:
     return profile.capacity - active
 
 
-def _is_searchable(session: Session, profile: SupporterProfile, now: datetime) -> bool:
-    return session.scalar(
-        select(func.count()).select_from(SupporterProfile)
-        .join(User, User.id == SupporterProfile.user_id)
-        .where(SupporterProfile.id == profile.id, searchable(now.date()))) == 1
-
-
 def request_form_context(session: Session, coach: User, supporter_id: int, *,
                          now: datetime | None = None) -> dict:
     """Return what the request form needs, or raise why no request can be sent."""
@@ -69,7 +64,7 @@ def request_form_context(session: Session, coach: User, supporter_id: int, *,
 def _requestable(session: Session, coach: User, supporter_id: int,
                  now: datetime) -> SupporterProfile:
     profile = session.get(SupporterProfile, supporter_id)
-    if profile is None or not _is_searchable(session, profile, now):
+    if profile is None or not is_searchable(session, profile, now.date()):
         raise NotFound("This supporter is not taking requests at the moment.")
     if profile.user_id == coach.id:
         raise Conflict("You cannot send a support request to yourself.")
@@ -216,6 +211,13 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
     _must_be_pending(support_request, now)
     if supporter_user.email_verified_at is None:
         raise Conflict("Confirm your email address before accepting requests.")
+    # Eligibility wins, checked again now: accepting shares the coach's contact details.
+    if not is_searchable(session, profile, now.date()):
+        notes = profiles.supporter_status(profile, now.date())
+        raise Conflict("You cannot accept requests while you are not in search: "
+                       + (notes[0] if notes else "your profile is not available.")
+                       + " Your waiting requests will be closed, kindly, for the coaches "
+                         "to look elsewhere.")
     left = places_left(session, profile)
     if left <= 0:
         raise Conflict("You have no places left: raise your capacity on your profile, or "
@@ -267,6 +269,55 @@ def close_when_full(session: Session, profile: SupporterProfile, now: datetime) 
                      context={"request": other, "supporter_name": name,
                               "suggestions": suggestions(session, other),
                               "search_url": search_link(session, other.coach)}, now=now)
+
+
+def close_waiting(session: Session, profile: SupporterProfile, now: datetime) -> int:
+    """Close a supporter's waiting requests, kindly: they cannot take coaches now.
+
+    Their safeguarding check or licence expired, they are no longer verified,
+    or they paused or hid their profile. The coaches are told at once, with
+    suggestions, rather than left waiting for an expiry; the message gives no
+    reason (a lapsed check is the supporter's business). Call with the
+    supporter locked (``lock_supporter``).
+    """
+    waiting = session.scalars(select(SupportRequest).where(
+        SupportRequest.supporter_id == profile.id, SupportRequest.status == "pending")
+        .with_for_update()).all()
+    name = profile.user.display_name
+    for support_request in waiting:
+        _close(support_request, "declined",
+               f"{name} is not taking on coaches at the moment, so this request is closed. "
+               "This is nothing to do with you: other supporters are ready to help.", now)
+        audit.record(session, "request.closed_unavailable", subject=support_request,
+                     details={"supporter_id": profile.id})
+        mailer.queue(session, to=support_request.coach, kind="request_closed_unavailable",
+                     about=profile.user,
+                     subject=f"{name} is not taking on coaches now: others can help",
+                     template="request_closed_unavailable",
+                     context={"request": support_request, "supporter_name": name,
+                              "suggestions": suggestions(session, support_request),
+                              "search_url": search_link(session, support_request.coach)},
+                     now=now)
+    return len(waiting)
+
+
+def close_waiting_of_unavailable(session: Session, *, now: datetime | None = None) -> int:
+    """Close the waiting requests of every supporter who cannot take them today.
+
+    Catches what happens without any action in the app: a check that expired
+    overnight, a date changed straight in the database. Returns how many closed.
+    """
+    now = now or datetime.now(UTC)
+    supporter_ids = session.scalars(
+        select(SupportRequest.supporter_id).where(SupportRequest.status == "pending")
+        .distinct().order_by(SupportRequest.supporter_id)).all()
+    closed = 0
+    for supporter_id in supporter_ids:
+        profile = lock_supporter(session, supporter_id)
+        if not is_searchable(session, profile, now.date()):
+            closed += close_waiting(session, profile, now)
+    session.flush()
+    return closed
 
 
 def decline(session: Session, supporter_user: User, request_id: int, reason: str, *,
@@ -467,15 +518,24 @@ def inbox(session: Session, user: User) -> dict:
             "sent": [summary(r, user) for r in sent]}
 
 
-def summary(support_request: SupportRequest, viewer: User) -> dict:
-    """The request as ``viewer`` may see it; contact details only once accepted."""
+def summary(support_request: SupportRequest, viewer: User, *,
+            today: date | None = None) -> dict:
+    """The request as ``viewer`` may see it; contact details only once accepted.
+
+    And only while the supporter may share them: their safeguarding check,
+    licence and verification are checked again every time.
+    """
+    today = today or date.today()
     coach = support_request.coach
     supporter_user = support_request.supporter.user
     as_supporter = supporter_user.id == viewer.id
     other = coach if as_supporter else supporter_user
-    contact = None
+    contact = withheld = None
     if support_request.status == "accepted":
-        contact = {"name": other.display_name, "email": other.email, "phone": other.phone}
+        if may_share_contact(support_request.supporter, today):
+            contact = {"name": other.display_name, "email": other.email, "phone": other.phone}
+        else:
+            withheld = CONTACT_WITHHELD.format(name=supporter_user.display_name)
     return {
         "id": support_request.id,
         "status": support_request.status,
@@ -491,6 +551,7 @@ def summary(support_request: SupportRequest, viewer: User) -> dict:
         "responded_at": support_request.responded_at,
         "closed_at": support_request.closed_at,
         "contact": contact,
+        "contact_withheld": withheld,
     }
 
 

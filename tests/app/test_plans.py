@@ -406,3 +406,23 @@ def test_contact_details_go_to_the_people_working_together_only(world):
     assert all(s["email"] is None for s in seen_by_admin["supporters"])
     seen_by_developer = world["as_developer"].get(f"/api/v1/plans/{world['plan'].id}").get_json()
     assert seen_by_developer["coach"]["email"] == "cara@example.com"
+
+
+def test_contact_on_a_plan_hides_while_the_supporters_check_is_out_of_date(world, session):
+    from app.models import SupporterProfile
+
+    plan_id = world["plan"].id
+    shown = world["as_developer"].get(f"/api/v1/plans/{plan_id}").get_json()
+    assert shown["coach"]["email"] == "cara@example.com"
+    assert any(s["email"] for s in
+               world["as_coach"].get(f"/api/v1/plans/{plan_id}").get_json()["supporters"])
+    session.execute(sa.update(SupporterProfile)
+                    .where(SupporterProfile.user_id == world["developer"].id)
+                    .values(licence_expires_on=TODAY - timedelta(days=1)))
+    session.commit()
+    hidden = world["as_developer"].get(f"/api/v1/plans/{plan_id}").get_json()
+    assert hidden["coach"]["email"] is None and hidden["coach"]["phone"] is None
+    for supporter in world["as_coach"].get(f"/api/v1/plans/{plan_id}").get_json()["supporters"]:
+        assert supporter["email"] is None
+    page = world["as_developer"].get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "cara@example.com" not in page

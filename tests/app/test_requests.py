@@ -339,3 +339,74 @@ def test_cannot_answer_after_expiry_time_even_before_the_command(people, session
     response = people["as_supporter"].api("post", f"/api/v1/requests/{sent['id']}/accept")
     assert response.status_code == 409
     assert engagements(session) == 0
+
+
+# --- Eligibility wins, at every step that shares contact details -----------------------
+
+def _expire_checks(session, profile, **dates):
+    """Date a supporter's check or licence in the past, as a nightly job would."""
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    session.execute(sa.update(type(profile)).where(type(profile).id == profile.id).values(
+        **{name: yesterday for name in dates or ("safeguarding_expires_on",)}))
+    session.commit()
+
+
+@pytest.mark.parametrize("lapse", ["safeguarding_expires_on", "licence_expires_on",
+                                   "verified_at", "paused", "visible"])
+def test_a_supporter_who_is_not_in_search_cannot_accept(people, session, lapse):
+    sent = send(people)
+    profile = people["profile"]
+    values = {"verified_at": None, "paused": True, "visible": False}
+    if lapse in values:
+        session.execute(sa.update(type(profile)).where(type(profile).id == profile.id)
+                        .values(**{lapse: values[lapse]}))
+        session.commit()
+    else:
+        _expire_checks(session, profile, **{lapse: True})
+    response = people["as_supporter"].api("post", f"/api/v1/requests/{sent['id']}/accept")
+    assert response.status_code == 409
+    assert "cannot accept requests while you are not in search" in response.get_json()["message"]
+    assert "cara@example.com" not in response.get_data(as_text=True)
+    assert status_of(session, sent["id"]) == "pending" and engagements(session) == 0
+
+
+def test_contact_details_hide_while_the_supporters_check_is_out_of_date(people, session):
+    sent = send(people)
+    people["as_supporter"].api("post", f"/api/v1/requests/{sent['id']}/accept")
+    _expire_checks(session, people["profile"])
+    for side, other_email in (("as_coach", "sam@example.com"),
+                              ("as_supporter", "cara@example.com")):
+        body = people[side].get(f"/api/v1/requests/{sent['id']}").get_json()
+        assert body["status"] == "accepted" and body["contact"] is None
+        assert "hidden while Sam Support's safeguarding check" in body["contact_withheld"]
+        page = people[side].get(f"/requests/{sent['id']}").get_data(as_text=True)
+        assert other_email not in page and 'data-testid="contact-withheld"' in page
+
+
+def test_waiting_requests_close_kindly_when_a_check_lapses_overnight(people, session, runner,
+                                                                     mailbox, make_supporter):
+    make_supporter(roles=["mentor"], capacity=3)  # someone else to suggest
+    sent = send(people)
+    _expire_checks(session, people["profile"], licence_expires_on=True)
+    result = runner.invoke(args=["expire-requests"])
+    assert result.exit_code == 0 and "cannot take coaches now: 1" in result.output
+    session.expire_all()
+    closed = session.get(SupportRequest, sent["id"])
+    assert closed.status == "declined"
+    # Kind, and no word of why: a lapsed licence is the supporter's business.
+    assert "not taking on coaches at the moment" in closed.status_reason
+    assert "licence" not in closed.status_reason
+    mailbox.deliver()
+    (mail,) = mailbox.to("cara@example.com")
+    assert "is not taking on coaches now" in mail["Subject"]
+    assert "These supporters could help instead" in mailbox.body(mail)
+    # Run again: nothing more to close, nothing sent twice.
+    assert "cannot take coaches now: 0" in runner.invoke(args=["expire-requests"]).output
+
+
+def test_pausing_closes_waiting_requests_at_once(people, session):
+    sent = send(people)
+    response = people["as_supporter"].post("/profile/supporter/pause",
+                                           data={"reason": "Injured"})
+    assert response.status_code == 302
+    assert status_of(session, sent["id"]) == "declined"
