@@ -36,6 +36,20 @@ def send_email_command(now, limit):
     click.echo(f"Email: {report}.")
 
 
+@click.command("requeue-email")
+@click.option("--id", "message_ids", type=click.IntRange(1, 2**63 - 1), multiple=True,
+              help="A dead letter to send again (repeatable); without it, all of them.")
+@with_appcontext
+def requeue_email_command(message_ids):
+    """Send dead letters (email given up after MAIL_RETRY_HOURS) again, with fresh retries."""
+    from app.services.mailer import dead_letters, requeue
+
+    count = requeue(db.session, list(message_ids) if message_ids else None)
+    db.session.commit()
+    left, _ = dead_letters(db.session, limit=0)
+    click.echo(f"Requeued {count} dead letter(s); {left} left.")
+
+
 @click.command("expire-requests")
 @click.option("--now", type=NOW, default=None, help="Expire as if it were this UTC time.")
 @with_appcontext
@@ -94,7 +108,7 @@ def grant_role_command(email, role):
 
 
 def register(app: Flask) -> None:
-    for command in (send_email_command, expire_requests_command,
+    for command in (send_email_command, requeue_email_command, expire_requests_command,
                     remind_expiring_checks_command, send_caseload_reminders_command,
                     grant_role_command):
         app.cli.add_command(command)

@@ -155,7 +155,8 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), default=True),
         "MAIL_FROM": env.get("MAIL_FROM", "Find My Coaching Support <no-reply@localhost>"),
-        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 8)),
+        # How long a message is retried before it becomes a dead letter (3 days).
+        "MAIL_RETRY_HOURS": float(env.get("MAIL_RETRY_HOURS", 72)),
         "MAIL_SEND_IMMEDIATELY": _flag(env.get("MAIL_SEND_IMMEDIATELY"),
                                        default=app_env == "development"),
         # Absolute links in emails; the request's own host when empty.

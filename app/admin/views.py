@@ -1,4 +1,4 @@
-"""The verification queue and account roles."""
+"""The verification queue, account roles and undelivered email."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from app.auth.forms import submit
 from app.errors import DomainError, flatten_errors
 from app.extensions import db
 from app.models.users import USER_ROLES
-from app.schemas.accounts import ConfirmArgs, EmailArgs, RolesArgs
-from app.services import accounts, profiles
+from app.schemas.accounts import ConfirmArgs, EmailArgs, RequeueArgs, RolesArgs
+from app.services import accounts, mailer, profiles
 
 
 @bp.get("/verification")
@@ -74,3 +74,29 @@ def _roles_form():
     if "roles" not in form:
         form.setlist("roles", [])
     return form
+
+
+@bp.get("/email")
+@login_required
+def dead_letters():
+    """List the email given up after its retries, newest first, to send again."""
+    if not current_user.has_role("admin"):
+        abort(404)
+    count, letters = mailer.dead_letters(db.session)
+    return render_template("admin/dead_letters.html", count=count, letters=letters)
+
+
+@bp.post("/email/requeue")
+@login_required
+def requeue_dead_letters():
+    """Send the dead letters again (one, or all of them)."""
+    if not current_user.has_role("admin"):
+        abort(404)
+    outcome = submit(RequeueArgs(), lambda args: mailer.requeue(
+        db.session, [args["message_id"]] if args.get("message_id") else None))
+    if outcome.ok:
+        flash(f"{outcome.value} {'message' if outcome.value == 1 else 'messages'} will be "
+              "sent again.", "success")
+    else:
+        flash(" ".join(m for ms in outcome.errors.values() for m in ms), "error")
+    return redirect(url_for("admin.dead_letters"))

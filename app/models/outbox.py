@@ -40,8 +40,10 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                       index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Set when the retries are used up; the message is then left alone.
+    # Set when the retries are used up (a dead letter); the message is then left
+    # alone until an admin sends it again, which retries from then (retry_from).
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:

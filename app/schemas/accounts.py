@@ -13,6 +13,7 @@ from marshmallow import (
 )
 
 from app.models.users import USER_ROLES
+from app.schemas.text import Line, Text
 
 SELF_SERVICE_ROLES = ("coach", "supporter")
 PASSWORD = validate.Length(min=1, max=128, error="Enter a password of up to 128 characters.")
@@ -45,14 +46,14 @@ class ConfirmArgs(FormArgs):
 class SignUpArgs(FormArgs):
     list_fields = ("roles",)
 
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120),
+    display_name = Line(required=True, validate=validate.Length(min=1, max=120),
                                  metadata={"description": "Your name, as others will see it"})
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=PASSWORD,
+    password = Line(required=True, load_only=True, validate=PASSWORD,
                              metadata={"description": "10 to 128 characters, not a common one"})
-    password_again = fields.String(load_only=True, validate=PASSWORD,
+    password_again = Line(load_only=True, validate=PASSWORD,
                                    metadata={"description": "The password again (forms only)"})
-    roles = fields.List(fields.String(validate=validate.OneOf(SELF_SERVICE_ROLES)),
+    roles = fields.List(Line(validate=validate.OneOf(SELF_SERVICE_ROLES)),
                         required=True, validate=validate.Length(min=1, max=2),
                         metadata={"description": "coach, supporter or both"})
 
@@ -69,8 +70,10 @@ class SignUpArgs(FormArgs):
 
 
 class SignInArgs(FormArgs):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+    email = Line(required=True, validate=validate.Length(min=1, max=254))
+    password = Line(required=True, load_only=True, validate=PASSWORD)
+    # Not a Line: anything off this site, control characters included, is simply
+    # ignored by the redirect (to the home of the person's work), never an error.
     next = fields.String(validate=validate.Length(max=2000), load_default=None,
                          metadata={"description": "Where to go afterwards (this site only)"})
 
@@ -80,12 +83,12 @@ class EmailArgs(FormArgs):
 
 
 class TokenArgs(FormArgs):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    token = Line(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class ResetPasswordArgs(TokenArgs):
-    password = fields.String(required=True, load_only=True, validate=PASSWORD)
-    password_again = fields.String(load_only=True, validate=PASSWORD)
+    password = Line(required=True, load_only=True, validate=PASSWORD)
+    password_again = Line(load_only=True, validate=PASSWORD)
 
     @validates_schema
     def passwords_match(self, data, **kwargs):
@@ -95,9 +98,9 @@ class ResetPasswordArgs(TokenArgs):
 
 
 class ChangePasswordArgs(FormArgs):
-    current_password = fields.String(required=True, load_only=True, validate=PASSWORD)
-    new_password = fields.String(required=True, load_only=True, validate=PASSWORD)
-    new_password_again = fields.String(load_only=True, validate=PASSWORD)
+    current_password = Line(required=True, load_only=True, validate=PASSWORD)
+    new_password = Line(required=True, load_only=True, validate=PASSWORD)
+    new_password_again = Line(load_only=True, validate=PASSWORD)
 
     @validates_schema
     def passwords_match(self, data, **kwargs):
@@ -107,18 +110,18 @@ class ChangePasswordArgs(FormArgs):
 
 
 class PasswordArgs(FormArgs):
-    password = fields.String(required=True, load_only=True, validate=PASSWORD,
+    password = Line(required=True, load_only=True, validate=PASSWORD,
                              metadata={"description": "Your password, to confirm it is you"})
 
 
 class AccountArgs(FormArgs):
     list_fields = ("roles",)
 
-    display_name = fields.String(validate=validate.Length(min=1, max=120))
-    phone = fields.String(allow_none=True, validate=PHONE,
+    display_name = Line(validate=validate.Length(min=1, max=120))
+    phone = Line(allow_none=True, validate=PHONE,
                           metadata={"description": "Shared only with people whose request "
                                                    "you accept, or who accept yours"})
-    roles = fields.List(fields.String(validate=validate.OneOf(SELF_SERVICE_ROLES)),
+    roles = fields.List(Line(validate=validate.OneOf(SELF_SERVICE_ROLES)),
                         validate=validate.Length(max=2),
                         metadata={"description": "Your own roles: coach, supporter"})
 
@@ -142,15 +145,15 @@ class AccountFormArgs(AccountArgs):
 class RolesArgs(FormArgs):
     list_fields = ("roles",)
 
-    roles = fields.List(fields.String(validate=validate.OneOf(USER_ROLES)), required=True,
+    roles = fields.List(Line(validate=validate.OneOf(USER_ROLES)), required=True,
                         validate=validate.Length(max=len(USER_ROLES)))
 
 
 class MeSchema(Schema):
     id = fields.Integer()
-    email = fields.String()
-    display_name = fields.String()
-    phone = fields.String(allow_none=True)
+    email = Line()
+    display_name = Line()
+    phone = Line(allow_none=True)
     roles = fields.Method("role_list")
     email_verified = fields.Method("is_verified")
     created_at = fields.DateTime()
@@ -164,11 +167,18 @@ class MeSchema(Schema):
 
 class SessionSchema(Schema):
     authenticated = fields.Boolean()
-    csrf_token = fields.String(metadata={"description": "Send it back as the X-CSRFToken "
+    csrf_token = Line(metadata={"description": "Send it back as the X-CSRFToken "
                                                         "header on every POST, PUT, PATCH and "
                                                         "DELETE"})
     user = fields.Nested(MeSchema, allow_none=True)
 
 
 class MessageSchema(Schema):
-    message = fields.String()
+    message = Text()
+
+
+class RequeueArgs(FormArgs):
+    """(Admins) send one dead letter again, or all of them when no id is given."""
+
+    message_id = fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=1, max=2**63 - 1))

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.text import Line, Text
 
 ID = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
@@ -13,7 +14,7 @@ ID = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 class AllocationArgs(FormArgs):
     list_fields = ("pool",)
 
-    programme = fields.String(required=True, validate=validate.Length(min=1, max=80),
+    programme = Line(required=True, validate=validate.Length(min=1, max=80),
                               metadata={"description": "The cohort: coaches whose open plan "
                                                        "carries this programme label"})
     pool = fields.List(ID, load_default=None, allow_none=True,
@@ -27,9 +28,9 @@ class AllocationArgs(FormArgs):
                                                                  "of the cohort each"})
     radius_km = fields.Float(load_default=50.0, validate=validate.Range(min=1, max=1000),
                              metadata={"description": "How far in-person support may be"})
-    mode = fields.String(load_default="either",
+    mode = Line(load_default="either",
                          validate=validate.OneOf(("in_person", "online", "either")))
-    objective = fields.String(load_default="coverage",
+    objective = Line(load_default="coverage",
                               validate=validate.OneOf(("coverage", "score")),
                               metadata={"description": "coverage: as many coaches as possible, "
                                                        "then the best total score; score: the "
@@ -76,7 +77,7 @@ class RerunFormArgs(RerunArgs):
 
 class AllocationPartySchema(Schema):
     id = fields.Integer()
-    name = fields.String()
+    name = Line()
 
 
 class AllocationPairSchema(Schema):
@@ -85,7 +86,7 @@ class AllocationPairSchema(Schema):
     plan_id = fields.Integer(allow_none=True)
     supporter = fields.Nested(AllocationPartySchema)
     score = fields.Float()
-    reasons = fields.List(fields.String())
+    reasons = fields.List(Line())
     locked = fields.Boolean()
     engagement_id = fields.Integer(allow_none=True, metadata={"description": "Once published"})
 
@@ -93,12 +94,12 @@ class AllocationPairSchema(Schema):
 class AllocationUnplacedSchema(Schema):
     placement_id = fields.Integer()
     coach = fields.Nested(AllocationPartySchema)
-    reason = fields.String()
+    reason = Text()
 
 
 class AllocationPoolMemberSchema(Schema):
     id = fields.Integer()
-    name = fields.String()
+    name = Line()
     proposed = fields.Integer(metadata={"description": "Coaches proposed to them"})
     places_left = fields.Integer(metadata={"description": "Places left today"})
     most = fields.Integer(allow_none=True)
@@ -106,21 +107,21 @@ class AllocationPoolMemberSchema(Schema):
 
 class AllocationLeftOutSchema(Schema):
     coach = fields.Nested(AllocationPartySchema)
-    reason = fields.String()
+    reason = Text()
 
 
 class AllocationSettingsSchema(Schema):
     pool = fields.List(fields.Integer())
     radius_km = fields.Float()
-    mode = fields.String()
-    objective = fields.String()
+    mode = Line()
+    objective = Line()
     most_per_supporter = fields.Integer(allow_none=True)
 
 
 class AllocationRunSchema(Schema):
     id = fields.Integer()
-    programme = fields.String()
-    status = fields.String(metadata={"description": "proposed, published or discarded"})
+    programme = Line()
+    status = Line(metadata={"description": "proposed, published or discarded"})
     settings = fields.Nested(AllocationSettingsSchema)
     total_score = fields.Float()
     reruns = fields.Integer()
@@ -132,13 +133,13 @@ class AllocationRunSchema(Schema):
     left_out = fields.List(fields.Nested(AllocationLeftOutSchema),
                            metadata={"description": "Coaches of the programme with a coach "
                                                     "developer already"})
-    can = fields.List(fields.String())
+    can = fields.List(Line())
 
 
 class AllocationSummarySchema(Schema):
     id = fields.Integer()
-    programme = fields.String()
-    status = fields.String()
+    programme = Line()
+    status = Line()
     created_at = fields.DateTime()
     published_at = fields.DateTime(allow_none=True)
     coaches = fields.Integer()
@@ -147,9 +148,9 @@ class AllocationSummarySchema(Schema):
 
 class AllocationPoolSchema(Schema):
     id = fields.Integer()
-    name = fields.String()
-    near = fields.String(allow_none=True)
-    place = fields.String(allow_none=True)
+    name = Line()
+    near = Line(allow_none=True)
+    place = Line(allow_none=True)
     online = fields.Boolean()
     places_left = fields.Integer()
-    event_groups = fields.List(fields.String())
+    event_groups = fields.List(Line())

@@ -6,19 +6,20 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.text import Line, Text
 from app.services.caseload import SHOW, SORTS
 
 
 class CaseloadArgs(Schema):
     """Sorting and filters, as query parameters (so the page works without JavaScript)."""
 
-    sort = fields.String(load_default="overdue", validate=validate.OneOf(SORTS),
+    sort = Line(load_default="overdue", validate=validate.OneOf(SORTS),
                          metadata={"description": "overdue (first), next_review, last_log "
                                                   "(longest without an entry first) or coach"})
     overdue_only = fields.Boolean(load_default=False)
-    role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60),
+    role = Line(load_default=None, allow_none=True, validate=validate.Length(max=60),
                          metadata={"description": "Only engagements in this support role"})
-    show = fields.String(load_default="active", validate=validate.OneOf(SHOW),
+    show = Line(load_default="active", validate=validate.OneOf(SHOW),
                          metadata={"description": "active, closed or all engagements"})
     supporter_id = fields.Integer(load_default=None, allow_none=True,
                                   validate=validate.Range(min=1, max=MAX_ID),
@@ -37,7 +38,7 @@ class CaseloadFormArgs(CaseloadArgs):
 
 
 class CloseEngagementArgs(FormArgs):
-    outcome = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+    outcome = Text(required=True, validate=validate.Length(min=1, max=2000),
                             metadata={"description": "How it ended, e.g. assessed: passed"})
     complete_plan = fields.Boolean(load_default=False,
                                    metadata={"description": "Also mark the plan completed, "
@@ -51,26 +52,26 @@ class CloseEngagementFormArgs(CloseEngagementArgs):
 
 
 class CaseloadRoleSchema(Schema):
-    key = fields.String()
-    name = fields.String()
+    key = Line()
+    name = Line()
 
 
 class CaseloadCoachSchema(Schema):
     id = fields.Integer()
-    name = fields.String()
+    name = Line()
 
 
 class CaseloadPlanSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
-    status = fields.String()
-    programme = fields.String(allow_none=True)
+    title = Line()
+    status = Line()
+    programme = Line(allow_none=True)
 
 
 class CaseloadGoalSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
-    status = fields.String()
+    title = Line()
+    status = Line()
 
 
 class CaseloadGoalCountsSchema(Schema):
@@ -82,12 +83,12 @@ class CaseloadGoalCountsSchema(Schema):
 
 class CaseloadRowSchema(Schema):
     engagement_id = fields.Integer()
-    status = fields.String(metadata={"description": "active or closed"})
+    status = Line(metadata={"description": "active or closed"})
     role = fields.Nested(CaseloadRoleSchema)
     coach = fields.Nested(CaseloadCoachSchema)
     started_on = fields.Date()
     ended_on = fields.Date(allow_none=True)
-    outcome = fields.String(allow_none=True)
+    outcome = Text(allow_none=True)
     plan = fields.Nested(CaseloadPlanSchema, allow_none=True)
     goals = fields.List(fields.Nested(CaseloadGoalSchema))
     goal_counts = fields.Nested(CaseloadGoalCountsSchema)
@@ -103,21 +104,21 @@ class CaseloadRowSchema(Schema):
 class CaseloadCapacitySchema(Schema):
     active = fields.Integer()
     of = fields.Integer()
-    text = fields.String(metadata={"description": "e.g. 2 of 2"})
+    text = Text(metadata={"description": "e.g. 2 of 2"})
     places_left = fields.Integer()
 
 
 class CaseloadSupporterSchema(Schema):
     id = fields.Integer()
-    name = fields.String()
+    name = Line()
     yours = fields.Boolean()
 
 
 class CaseloadFiltersSchema(Schema):
-    sort = fields.String()
-    show = fields.String()
+    sort = Line()
+    show = Line()
     overdue_only = fields.Boolean()
-    role = fields.String(allow_none=True)
+    role = Line(allow_none=True)
 
 
 class CaseloadSchema(Schema):
@@ -134,7 +135,7 @@ class CaseloadSchema(Schema):
 
 class EngagementSchema(Schema):
     id = fields.Integer()
-    status = fields.String()
+    status = Line()
     started_on = fields.Date()
     ended_on = fields.Date(allow_none=True)
-    outcome = fields.String(allow_none=True)
+    outcome = Text(allow_none=True)

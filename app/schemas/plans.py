@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
 from app.schemas.profiles import DATES, KEY
+from app.schemas.text import Line, Text
 
 ID = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 MAX_GOALS = 20
@@ -28,8 +29,8 @@ class PlanGoalArgs(Schema):
     id = fields.Integer(load_default=None, allow_none=True,
                         validate=validate.Range(min=1, max=MAX_ID),
                         metadata={"description": "An existing goal's id; none for a new goal"})
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    success_measure = fields.String(load_default="", validate=validate.Length(max=2000),
+    title = Line(required=True, validate=validate.Length(min=1, max=200))
+    success_measure = Text(load_default="", validate=validate.Length(max=2000),
                                     metadata={"description": "How you will know it is "
                                                              "achieved"})
     target_date = fields.Date(load_default=None, allow_none=True, validate=DATES)
@@ -38,7 +39,7 @@ class PlanGoalArgs(Schema):
 class PlanContentArgs(FormArgs):
     """A plan's whole content: a change replaces all of it."""
 
-    title = fields.String(load_default="My development plan",
+    title = Line(load_default="My development plan",
                           validate=validate.Length(min=1, max=200))
     starts_on = fields.Date(load_default=None, allow_none=True, validate=DATES)
     ends_on = fields.Date(load_default=None, allow_none=True, validate=DATES)
@@ -81,7 +82,7 @@ class PlanCreateArgs(PlanContentArgs):
 
 
 class ProposalArgs(PlanContentArgs):
-    note = fields.String(load_default="", validate=validate.Length(max=2000),
+    note = Text(load_default="", validate=validate.Length(max=2000),
                          metadata={"description": "Why, for the other side"})
 
 
@@ -127,7 +128,7 @@ class ProposalFormArgs(PlanFormMixin, ProposalArgs):
 
 
 class DecisionArgs(FormArgs):
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000),
                          metadata={"description": "A word for the proposer (optional)"})
 
 
@@ -136,7 +137,7 @@ class ProgrammeArgs(FormArgs):
 
     emails = fields.List(fields.Email(validate=validate.Length(max=254)), required=True,
                          validate=validate.Length(min=1, max=500))
-    programme = fields.String(load_default=None, allow_none=True,
+    programme = Line(load_default=None, allow_none=True,
                               validate=validate.Length(max=80),
                               metadata={"description": "e.g. Advanced Coach pilot; empty "
                                                        "takes them off"})
@@ -157,9 +158,9 @@ class LogEntryArgs(FormArgs):
     list_fields = ("goal_ids",)
 
     occurred_on = fields.Date(required=True, validate=DATES)
-    what_happened = fields.String(required=True, validate=validate.Length(min=1, max=8000))
-    reflection = fields.String(load_default="", validate=validate.Length(max=8000))
-    next_steps = fields.String(load_default="", validate=validate.Length(max=8000))
+    what_happened = Text(required=True, validate=validate.Length(min=1, max=8000))
+    reflection = Text(load_default="", validate=validate.Length(max=8000))
+    next_steps = Text(load_default="", validate=validate.Length(max=8000))
     minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1440),
                              metadata={"description": "Minutes spent (counts toward "
                                                       "relicensing)"})
@@ -174,18 +175,18 @@ class LogEntryArgs(FormArgs):
 
 
 class CommentArgs(FormArgs):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    body = Text(required=True, validate=validate.Length(min=1, max=4000))
 
 
 class ProgressArgs(FormArgs):
-    status = fields.String(required=True, validate=GOAL_STATUS,
+    status = Line(required=True, validate=GOAL_STATUS,
                            metadata={"description": "not_started, in_progress or achieved"})
     evidence_entry_id = fields.Integer(load_default=None, allow_none=True,
                                        validate=validate.Range(min=1, max=MAX_ID),
                                        metadata={"description": "A log entry linked to the "
                                                                 "goal (needed unless "
                                                                 "not_started)"})
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = Text(load_default="", validate=validate.Length(max=2000))
 
     def tidy(self, data):
         if data.get("evidence_entry_id") == "":
@@ -199,7 +200,7 @@ class ReviewArgs(FormArgs):
                                metadata={"description": "The review point held; none for a "
                                                         "review in between"})
     held_on = fields.Date(required=True, validate=DATES)
-    notes = fields.String(required=True, validate=validate.Length(min=1, max=8000))
+    notes = Text(required=True, validate=validate.Length(min=1, max=8000))
 
     def tidy(self, data):
         if data.get("review_id") == "":
@@ -211,8 +212,8 @@ class ReviewArgs(FormArgs):
 
 
 class PlanRoleSchema(Schema):
-    key = fields.String()
-    name = fields.String()
+    key = Line()
+    name = Line()
 
 
 class WeightedNeedSchema(PlanRoleSchema):
@@ -225,21 +226,21 @@ class ProgressEvidenceSchema(Schema):
 
 
 class GoalProgressSchema(Schema):
-    status = fields.String()
-    status_name = fields.String()
+    status = Line()
+    status_name = Line()
     recorded_on = fields.Date()
-    note = fields.String()
-    by = fields.String()
+    note = Text()
+    by = Line()
     evidence = fields.Nested(ProgressEvidenceSchema, allow_none=True)
 
 
 class PlanGoalSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
-    success_measure = fields.String()
+    title = Line()
+    success_measure = Text()
     target_date = fields.Date(allow_none=True)
-    status = fields.String(metadata={"description": "not_started, in_progress or achieved"})
-    status_name = fields.String()
+    status = Line(metadata={"description": "not_started, in_progress or achieved"})
+    status_name = Line()
     entries = fields.Integer(metadata={"description": "Log entries linked to the goal"})
     progress = fields.List(fields.Nested(GoalProgressSchema), metadata={"description": "Newest "
                                                                                    "first"})
@@ -249,100 +250,100 @@ class PlanReviewSchema(Schema):
     id = fields.Integer()
     due_on = fields.Date()
     held_on = fields.Date(allow_none=True)
-    notes = fields.String()
-    reviewer = fields.String(allow_none=True)
+    notes = Text()
+    reviewer = Line(allow_none=True)
     overdue = fields.Boolean()
 
 
 class PlanCoachSchema(Schema):
     id = fields.Integer()
-    name = fields.String()
-    email = fields.String(allow_none=True, metadata={"description": "To supporters only"})
-    phone = fields.String(allow_none=True)
+    name = Line()
+    email = Line(allow_none=True, metadata={"description": "To supporters only"})
+    phone = Line(allow_none=True)
 
 
 class PlanSupporterSchema(Schema):
     engagement_id = fields.Integer()
-    name = fields.String()
+    name = Line()
     role = fields.Nested(PlanRoleSchema)
-    status = fields.String(metadata={"description": "active or closed"})
+    status = Line(metadata={"description": "active or closed"})
     started_on = fields.Date()
     ended_on = fields.Date(allow_none=True)
-    outcome = fields.String(allow_none=True)
-    email = fields.String(allow_none=True, metadata={"description": "While active, to the "
+    outcome = Text(allow_none=True)
+    email = Line(allow_none=True, metadata={"description": "While active, to the "
                                                                     "coach and supporters"})
-    phone = fields.String(allow_none=True)
+    phone = Line(allow_none=True)
 
 
 class PlanContentNeedSchema(Schema):
-    key = fields.String()
+    key = Line()
     priority = fields.Integer()
 
 
 class PlanContentGoalSchema(Schema):
     id = fields.Integer(allow_none=True)
-    title = fields.String()
-    success_measure = fields.String()
-    target_date = fields.String(allow_none=True, metadata={"description": "ISO date"})
+    title = Line()
+    success_measure = Text()
+    target_date = Line(allow_none=True, metadata={"description": "ISO date"})
 
 
 class PlanContentSchema(Schema):
-    title = fields.String()
-    starts_on = fields.String(allow_none=True, metadata={"description": "ISO date"})
-    ends_on = fields.String(allow_none=True, metadata={"description": "ISO date"})
+    title = Line()
+    starts_on = Line(allow_none=True, metadata={"description": "ISO date"})
+    ends_on = Line(allow_none=True, metadata={"description": "ISO date"})
     needs = fields.List(fields.Nested(PlanContentNeedSchema))
     goals = fields.List(fields.Nested(PlanContentGoalSchema))
-    review_dates = fields.List(fields.String(), metadata={"description": "ISO dates"})
+    review_dates = fields.List(Line(), metadata={"description": "ISO dates"})
 
 
 class PlanProposalSchema(Schema):
     id = fields.Integer()
-    status = fields.String(metadata={"description": "proposed, accepted, rejected or "
+    status = Line(metadata={"description": "proposed, accepted, rejected or "
                                                     "withdrawn"})
-    proposer_side = fields.String(metadata={"description": "coach or supporter"})
-    proposed_by = fields.String()
-    note = fields.String()
+    proposer_side = Line(metadata={"description": "coach or supporter"})
+    proposed_by = Line()
+    note = Text()
     created_at = fields.DateTime()
-    summary = fields.List(fields.String(), metadata={"description": "What it would change"})
+    summary = fields.List(Line(), metadata={"description": "What it would change"})
     out_of_date = fields.Boolean(metadata={"description": "The plan changed since: it can "
                                                           "only be rejected"})
-    can = fields.List(fields.String(), metadata={"description": "accept, reject or withdraw"})
+    can = fields.List(Line(), metadata={"description": "accept, reject or withdraw"})
     content = fields.Nested(PlanContentSchema)
 
 
 class PlanChangeSchema(Schema):
     id = fields.Integer()
-    status = fields.String()
-    proposer_side = fields.String()
-    proposed_by = fields.String()
-    note = fields.String()
+    status = Line()
+    proposer_side = Line()
+    proposed_by = Line()
+    note = Text()
     created_at = fields.DateTime()
     base_version = fields.Integer()
-    decided_by = fields.String(allow_none=True)
+    decided_by = Line(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
-    decision_note = fields.String(allow_none=True)
+    decision_note = Text(allow_none=True)
     content = fields.Nested(PlanContentSchema)
 
 
 class PlanVersionSchema(Schema):
     number = fields.Integer()
     at = fields.DateTime()
-    author = fields.String()
-    summary = fields.List(fields.String())
+    author = Line()
+    summary = fields.List(Line())
     proposal_id = fields.Integer(allow_none=True)
 
 
 class PlanSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
-    status = fields.String(metadata={"description": "draft, active, completed or withdrawn"})
-    programme = fields.String(allow_none=True)
-    outcome = fields.String(allow_none=True)
+    title = Line()
+    status = Line(metadata={"description": "draft, active, completed or withdrawn"})
+    programme = Line(allow_none=True)
+    outcome = Text(allow_none=True)
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     version = fields.Integer()
-    your_side = fields.String(metadata={"description": "coach, supporter or admin"})
-    can = fields.List(fields.String(), metadata={"description": "What you may do now: edit, "
+    your_side = Line(metadata={"description": "coach, supporter or admin"})
+    can = fields.List(Line(), metadata={"description": "What you may do now: edit, "
                                                                 "propose, log, comment, "
                                                                 "progress, review"})
     coach = fields.Nested(PlanCoachSchema)
@@ -360,14 +361,14 @@ class PlanSchema(Schema):
 
 class PlanCoachRefSchema(Schema):
     id = fields.Integer()
-    name = fields.String(attribute="display_name")
+    name = Line(attribute="display_name")
 
 
 class PlanSummarySchema(Schema):
     id = fields.Integer()
-    title = fields.String()
-    status = fields.String()
-    programme = fields.String(allow_none=True)
+    title = Line()
+    status = Line()
+    programme = Line(allow_none=True)
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     coach = fields.Nested(PlanCoachRefSchema)
@@ -375,23 +376,23 @@ class PlanSummarySchema(Schema):
 
 class LogGoalRefSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
+    title = Line()
 
 
 class LogCommentSchema(Schema):
     id = fields.Integer()
-    body = fields.String()
+    body = Text()
     at = fields.DateTime()
-    author = fields.String()
+    author = Line()
     by_you = fields.Boolean()
 
 
 class LogEntrySchema(Schema):
     id = fields.Integer()
     occurred_on = fields.Date()
-    what_happened = fields.String()
-    reflection = fields.String()
-    next_steps = fields.String()
+    what_happened = Text()
+    reflection = Text()
+    next_steps = Text()
     minutes = fields.Integer()
     goals = fields.List(fields.Nested(LogGoalRefSchema))
     comments = fields.List(fields.Nested(LogCommentSchema))
@@ -399,21 +400,21 @@ class LogEntrySchema(Schema):
 
 class LogPlanSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
-    status = fields.String()
-    coach = fields.String()
+    title = Line()
+    status = Line()
+    coach = Line()
     goals = fields.List(fields.Nested(LogGoalRefSchema))
 
 
 class ReflectiveLogSchema(Schema):
     plan = fields.Nested(LogPlanSchema)
-    your_side = fields.String()
-    can = fields.List(fields.String(), metadata={"description": "add, edit, delete, comment"})
+    your_side = Line()
+    can = fields.List(Line(), metadata={"description": "add, edit, delete, comment"})
     total_minutes = fields.Integer()
     entries = fields.List(fields.Nested(LogEntrySchema), metadata={"description": "Newest "
                                                                                   "first"})
 
 
 class ProgrammeSchema(Schema):
-    name = fields.String()
+    name = Line()
     coaches = fields.Integer()

@@ -7,8 +7,9 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.schemas.accounts import FormArgs
+from app.schemas.text import Line, Text
 
-KEY = fields.String(validate=validate.Length(min=1, max=60))
+KEY = Line(validate=validate.Length(min=1, max=60))
 DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
 MAX_GOALS = 20
 SEARCH_AREAS = ("sector", "district")
@@ -30,16 +31,16 @@ class SupporterProfileArgs(FormArgs):
     event_groups = fields.List(KEY, load_default=list, validate=validate.Length(max=20))
     expertise = fields.List(KEY, load_default=list, validate=validate.Length(max=40),
                             metadata={"description": "Need keys you can help with"})
-    qualification = fields.String(allow_none=True, load_default=None,
+    qualification = Line(allow_none=True, load_default=None,
                                   validate=validate.Length(max=60))
     years_coaching = fields.Integer(load_default=0, validate=validate.Range(min=0, max=80))
-    club = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
-    bio = fields.String(load_default="", validate=validate.Length(max=5000),
+    club = Line(allow_none=True, load_default=None, validate=validate.Length(max=120))
+    bio = Text(load_default="", validate=validate.Length(max=5000),
                         metadata={"description": "Plain text; any markup is removed"})
-    location = fields.String(required=True, validate=validate.Length(min=1, max=100),
+    location = Line(required=True, validate=validate.Length(min=1, max=100),
                              metadata={"description": "Your postcode, town or ZIP: kept "
                                                       "private, shown only as its area"})
-    search_area = fields.String(
+    search_area = Line(
         load_default="sector", validate=validate.OneOf(SEARCH_AREAS),
         metadata={"description": "How precisely search places you: at the centre of your "
                                  "postcode sector (about 1 km, e.g. LS6 3) or of your "
@@ -73,7 +74,7 @@ class SupporterProfileFormArgs(SupporterProfileArgs):
 
 
 class PauseArgs(FormArgs):
-    reason = fields.String(load_default=None, allow_none=True,
+    reason = Line(load_default=None, allow_none=True,
                            validate=validate.Length(max=200),
                            metadata={"description": "Why, in a few words (shown to you only)"})
 
@@ -82,17 +83,17 @@ class SupporterProfileSchema(Schema):
     """The owner's own view: includes what only they may see."""
 
     id = fields.Integer()
-    roles = fields.List(fields.String())
-    event_groups = fields.List(fields.String())
-    expertise = fields.List(fields.String())
-    qualification = fields.String(allow_none=True)
+    roles = fields.List(Line())
+    event_groups = fields.List(Line())
+    expertise = fields.List(Line())
+    qualification = Line(allow_none=True)
     years_coaching = fields.Integer()
-    club = fields.String(allow_none=True)
-    bio = fields.String()
-    location = fields.String(allow_none=True, metadata={"description": "Private"})
-    near = fields.String(allow_none=True, metadata={"description": "Public area, e.g. LS6"})
-    place = fields.String(allow_none=True, metadata={"description": "Public town"})
-    search_area = fields.String(metadata={"description": "sector or district: where search "
+    club = Line(allow_none=True)
+    bio = Text()
+    location = Line(allow_none=True, metadata={"description": "Private"})
+    near = Line(allow_none=True, metadata={"description": "Public area, e.g. LS6"})
+    place = Line(allow_none=True, metadata={"description": "Public town"})
+    search_area = Line(metadata={"description": "sector or district: where search "
                                                          "places you"})
     travel_km = fields.Float()
     offers_online = fields.Boolean()
@@ -102,11 +103,11 @@ class SupporterProfileSchema(Schema):
     licence_expires_on = fields.Date(allow_none=True)
     visible = fields.Boolean()
     paused = fields.Boolean()
-    paused_reason = fields.String(allow_none=True)
+    paused_reason = Line(allow_none=True)
     verified = fields.Boolean()
     awaiting_verification = fields.Boolean()
     searchable = fields.Boolean()
-    notes = fields.List(fields.String(), metadata={"description": "Why you are or are not in "
+    notes = fields.List(Line(), metadata={"description": "Why you are or are not in "
                                                                   "search, in words"})
 
 
@@ -119,7 +120,7 @@ class PlanNeedArgs(Schema):
 class GoalArgs(Schema):
     id = fields.Integer(load_default=None, allow_none=True,
                         validate=validate.Range(min=1, max=2**63 - 1))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = Line(required=True, validate=validate.Length(min=1, max=200))
     target_date = fields.Date(load_default=None, allow_none=True, validate=DATES)
 
 
@@ -128,11 +129,11 @@ class CoachProfileArgs(FormArgs):
 
     list_fields = ("event_groups", "goal_id", "goal_title", "goal_target")
 
-    qualification = fields.String(allow_none=True, load_default=None,
+    qualification = Line(allow_none=True, load_default=None,
                                   validate=validate.Length(max=60))
     event_groups = fields.List(KEY, load_default=list, validate=validate.Length(max=20))
-    club = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
-    location = fields.String(allow_none=True, load_default=None,
+    club = Line(allow_none=True, load_default=None, validate=validate.Length(max=120))
+    location = Line(allow_none=True, load_default=None,
                              validate=validate.Length(max=100),
                              metadata={"description": "Your postcode, town or ZIP: kept "
                                                       "private; prefills your searches"})
@@ -178,45 +179,45 @@ class CoachProfileFormArgs(CoachProfileArgs):
 
 
 class PlanNeedSchema(Schema):
-    key = fields.String()
-    name = fields.String()
+    key = Line()
+    name = Line()
     priority = fields.Integer()
 
 
 class GoalSchema(Schema):
     id = fields.Integer()
-    title = fields.String()
+    title = Line()
     target_date = fields.Date(allow_none=True)
 
 
 class CoachProfileSchema(Schema):
-    qualification = fields.String(allow_none=True)
-    event_groups = fields.List(fields.String())
-    club = fields.String(allow_none=True)
-    location = fields.String(allow_none=True, metadata={"description": "Private"})
-    near = fields.String(allow_none=True)
+    qualification = Line(allow_none=True)
+    event_groups = fields.List(Line())
+    club = Line(allow_none=True)
+    location = Line(allow_none=True, metadata={"description": "Private"})
+    near = Line(allow_none=True)
     needs = fields.List(fields.Nested(PlanNeedSchema))
     goals = fields.List(fields.Nested(GoalSchema))
     plan_id = fields.Integer(allow_none=True)
 
 
 class SearchDefaultsSchema(Schema):
-    where = fields.String()
-    event_groups = fields.List(fields.String())
-    needs = fields.List(fields.String(), metadata={
+    where = Line()
+    event_groups = fields.List(Line())
+    needs = fields.List(Line(), metadata={
         "description": "Most important first, each with its priority as search takes it: "
                        "training_planning:5"})
-    qualification = fields.String()
-    club = fields.String()
-    goals = fields.String()
+    qualification = Line()
+    club = Line()
+    goals = Text()
 
 
 class QueuedProfileSchema(Schema):
     id = fields.Integer()
-    name = fields.String(attribute="user.display_name")
+    name = Line(attribute="user.display_name")
     email_verified = fields.Method("email_ok")
     roles = fields.Method("role_keys")
-    near = fields.String(attribute="outward_code", allow_none=True)
+    near = Line(attribute="outward_code", allow_none=True)
     qualification = fields.Method("qualification_name")
     safeguarding_expires_on = fields.Date(allow_none=True)
     licence_expires_on = fields.Date(allow_none=True)

@@ -6,14 +6,15 @@ from marshmallow import Schema, fields, validate
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.text import Line, Text
 
 
 class RequestArgs(FormArgs):
     supporter_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    role = fields.String(required=True, validate=validate.Length(min=1, max=60),
+    role = Line(required=True, validate=validate.Length(min=1, max=60),
                          metadata={"description": "The support role wanted (a key the "
                                                   "supporter offers)"})
-    message = fields.String(load_default="", validate=validate.Length(max=4000),
+    message = Text(load_default="", validate=validate.Length(max=4000),
                             metadata={"description": "What you would like help with"})
     share_plan = fields.Boolean(load_default=False,
                                 metadata={"description": "Share your development plan's "
@@ -27,58 +28,58 @@ class RequestFormArgs(RequestArgs):
 
 
 class DeclineArgs(FormArgs):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+    reason = Text(required=True, validate=validate.Length(min=1, max=500),
                            metadata={"description": "Why, kindly: the coach reads it"})
 
 
 class QuestionArgs(FormArgs):
-    question = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    question = Text(required=True, validate=validate.Length(min=1, max=4000))
 
 
 class ReplyArgs(FormArgs):
-    message = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    message = Text(required=True, validate=validate.Length(min=1, max=4000))
 
 
 class WithdrawArgs(FormArgs):
-    reason = fields.String(load_default=None, allow_none=True,
+    reason = Text(load_default=None, allow_none=True,
                            validate=validate.Length(max=500))
 
 
 class RequestListArgs(Schema):
-    box = fields.String(load_default="all", validate=validate.OneOf(("all", "received", "sent")))
+    box = Line(load_default="all", validate=validate.OneOf(("all", "received", "sent")))
 
 
 class RoleKeySchema(Schema):
-    key = fields.String()
-    name = fields.String()
+    key = Line()
+    name = Line()
 
 
 class CoachPartySchema(Schema):
-    name = fields.String()
+    name = Line()
 
 
 class SupporterPartySchema(Schema):
     id = fields.Integer()
-    name = fields.String()
-    near = fields.String(allow_none=True)
+    name = Line()
+    near = Line(allow_none=True)
 
 
 class ContactSchema(Schema):
-    name = fields.String()
-    email = fields.String()
-    phone = fields.String(allow_none=True)
+    name = Line()
+    email = Line()
+    phone = Line(allow_none=True)
 
 
 class RequestSummarySchema(Schema):
     id = fields.Integer()
-    status = fields.String(metadata={"description": "pending, accepted, declined, withdrawn "
+    status = Line(metadata={"description": "pending, accepted, declined, withdrawn "
                                                     "or expired"})
-    status_reason = fields.String(allow_none=True)
-    your_side = fields.String(metadata={"description": "coach or supporter"})
+    status_reason = Line(allow_none=True)
+    your_side = Line(metadata={"description": "coach or supporter"})
     role = fields.Nested(RoleKeySchema)
     coach = fields.Nested(CoachPartySchema)
     supporter = fields.Nested(SupporterPartySchema)
-    message = fields.String()
+    message = Text()
     created_at = fields.DateTime()
     expires_at = fields.DateTime(allow_none=True)
     responded_at = fields.DateTime(allow_none=True)
@@ -88,28 +89,28 @@ class RequestSummarySchema(Schema):
                                                      "only once the request is accepted, "
                                                      "and while the supporter's checks are "
                                                      "current"})
-    contact_withheld = fields.String(allow_none=True, metadata={
+    contact_withheld = Line(allow_none=True, metadata={
         "description": "Why contact details of an accepted request are hidden"})
 
 
 class RequestMessageSchema(Schema):
-    sender = fields.String(data_key="from", attribute="from")
-    body = fields.String()
+    sender = Line(data_key="from", attribute="from")
+    body = Text()
     at = fields.DateTime()
 
 
 class PlanNeedViewSchema(Schema):
-    name = fields.String()
+    name = Line()
     priority = fields.Integer()
 
 
 class PlanGoalViewSchema(Schema):
-    title = fields.String()
+    title = Line()
     target_date = fields.Date(allow_none=True)
 
 
 class SharedPlanSchema(Schema):
-    title = fields.String()
+    title = Line()
     needs = fields.List(fields.Nested(PlanNeedViewSchema))
     goals = fields.List(fields.Nested(PlanGoalViewSchema))
 
@@ -117,7 +118,7 @@ class SharedPlanSchema(Schema):
 class RequestDetailSchema(RequestSummarySchema):
     messages = fields.List(fields.Nested(RequestMessageSchema))
     plan = fields.Nested(SharedPlanSchema, allow_none=True)
-    can = fields.List(fields.String(), metadata={"description": "What you may do now"})
+    can = fields.List(Line(), metadata={"description": "What you may do now"})
 
 
 class InboxSchema(Schema):

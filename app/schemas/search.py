@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.schemas.text import Line, Text
+
 MODES = ("in_person", "online", "either")
 SORTS = ("fit", "distance")
 # A need key, optionally with its plan priority: "periodisation" or "periodisation:4".
@@ -29,7 +31,7 @@ class CommaList(fields.List):
 
 def _keys(description: str) -> CommaList:
     return CommaList(
-        fields.String(validate=validate.Length(min=1, max=60)),
+        Line(validate=validate.Length(min=1, max=60)),
         load_default=list, validate=validate.Length(max=30),
         metadata={"description": description})
 
@@ -37,7 +39,7 @@ def _keys(description: str) -> CommaList:
 class SearchArgs(Schema):
     """Where and what to search for."""
 
-    where = fields.String(
+    where = Line(
         validate=validate.Length(min=1, max=100),
         metadata={"description": "A postcode (LS6 3QS), outward code (LS6), town or US ZIP",
                   "example": "LS6 3QS"})
@@ -51,7 +53,7 @@ class SearchArgs(Schema):
     roles = _keys("Support roles wanted (keys from /api/v1/taxonomy); none means any")
     event_groups = _keys("Your event groups")
     needs = CommaList(
-        fields.String(validate=validate.Regexp(
+        Line(validate=validate.Regexp(
             NEED_WITH_PRIORITY,
             error="Give a need's key, optionally with its priority 0 to 5: "
                   "periodisation or periodisation:4.")),
@@ -60,14 +62,14 @@ class SearchArgs(Schema):
                                  "its priority 0 (not counted) to 5 (essential): "
                                  "`training_planning:5,strength_power:2`. Without "
                                  "priorities, needs listed first matter most."})
-    qualification = fields.String(
+    qualification = Line(
         validate=validate.Length(max=60),
         metadata={"description": "Your qualification key, for the ladder rules"})
-    club = fields.String(validate=validate.Length(max=120),
+    club = Line(validate=validate.Length(max=120),
                          metadata={"description": "Your club, to find supervisors there"})
-    goals = fields.String(validate=validate.Length(max=2000),
+    goals = Text(validate=validate.Length(max=2000),
                           metadata={"description": "Your plan's goals in your own words"})
-    mode = fields.String(load_default="either", validate=validate.OneOf(MODES),
+    mode = Line(load_default="either", validate=validate.OneOf(MODES),
                          metadata={"description": "in_person, online or either. With "
                                                   "either, supporters who can meet you in "
                                                   "person are `results` and online ones "
@@ -76,10 +78,10 @@ class SearchArgs(Schema):
         load_default=False,
         metadata={"description": "Also offer supporters in other countries than the "
                                  "place's (a GB place offers GB supporters, a US ZIP US ones)"})
-    sort = fields.String(load_default="fit", validate=validate.OneOf(SORTS),
+    sort = Line(load_default="fit", validate=validate.OneOf(SORTS),
                          metadata={"description": "fit (best fit first) or distance (nearest "
                                                   "first); online supporters are always by fit"})
-    name = fields.String(validate=validate.Length(min=1, max=100),
+    name = Line(validate=validate.Length(min=1, max=100),
                          metadata={"description": "Only supporters whose name or club holds "
                                                   "these words"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
@@ -109,12 +111,12 @@ class SearchArgs(Schema):
 
 
 class NamedSchema(Schema):
-    key = fields.String()
-    name = fields.String()
+    key = Line()
+    name = Line()
 
 
 class AvailabilitySchema(Schema):
-    status = fields.String(metadata={"description": "available or waitlist"})
+    status = Line(metadata={"description": "available or waitlist"})
     places_free = fields.Integer()
 
 
@@ -122,17 +124,17 @@ class PublicSupporterSchema(Schema):
     """What anyone may see of a supporter."""
 
     id = fields.Integer()
-    name = fields.String()
+    name = Line()
     roles = fields.List(fields.Nested(NamedSchema))
     event_groups = fields.List(fields.Nested(NamedSchema))
     expertise = fields.List(fields.Nested(NamedSchema))
-    qualification = fields.String(allow_none=True)
+    qualification = Line(allow_none=True)
     years_coaching = fields.Integer()
-    club = fields.String(allow_none=True)
-    bio = fields.String()
-    near = fields.String(allow_none=True,
+    club = Line(allow_none=True)
+    bio = Text()
+    near = Line(allow_none=True,
                          metadata={"description": "Outward postcode area or ZIP area, e.g. LS6"})
-    place = fields.String(allow_none=True, metadata={"description": "Town, e.g. Leeds"})
+    place = Line(allow_none=True, metadata={"description": "Town, e.g. Leeds"})
     area_lat = fields.Float(allow_none=True,
                             metadata={"description": "Centre of the supporter's postcode "
                                                      "sector (or district, or ZIP code): where "
@@ -148,18 +150,18 @@ class SearchResultSchema(PublicSupporterSchema):
     distance_km = fields.Float(allow_none=True,
                                metadata={"description": "Rounded to the nearest km"})
     score = fields.Float()
-    reasons = fields.List(fields.String())
-    summary = fields.String()
+    reasons = fields.List(Line())
+    summary = Line()
     waitlist = fields.Boolean()
 
 
 class OriginSchema(Schema):
-    label = fields.String()
-    precision = fields.String()
-    near = fields.String(allow_none=True)
-    alternatives = fields.List(fields.String(),
+    label = Line()
+    precision = Line()
+    near = Line(allow_none=True)
+    alternatives = fields.List(Line(),
                                metadata={"description": "Other places with the same name"})
-    country = fields.String(allow_none=True,
+    country = Line(allow_none=True,
                             metadata={"description": "The place's country, e.g. GB or US"})
 
 
@@ -182,15 +184,15 @@ class WidenSchema(Schema):
 class DiagnosticsSchema(Schema):
     considered = fields.Integer()
     passed = fields.Integer()
-    removed = fields.Dict(keys=fields.String(), values=fields.Integer(),
+    removed = fields.Dict(keys=Line(), values=fields.Integer(),
                           metadata={"description": "How many each rule removed, in order"})
-    explanation = fields.String(allow_none=True)
+    explanation = Line(allow_none=True)
 
 
 class SearchResponseSchema(Schema):
     origin = fields.Nested(OriginSchema)
-    mode = fields.String()
-    sort = fields.String()
+    mode = Line()
+    sort = Line()
     radius_km = fields.Float()
     other_countries = fields.Boolean(metadata={"description": "Whether supporters in other "
                                                               "countries were offered"})

@@ -2,12 +2,14 @@
 
 from marshmallow import Schema, fields
 
+from app.schemas.text import Line
+
 
 class HealthSchema(Schema):
-    status = fields.String(metadata={"example": "ok"})
-    database = fields.String(metadata={"example": "ok"})
+    status = Line(metadata={"example": "ok"})
+    database = Line(metadata={"example": "ok"})
     data_version = fields.Integer(allow_none=True)
 
 
 class LivenessSchema(Schema):
-    status = fields.String(metadata={"example": "ok"})
+    status = Line(metadata={"example": "ok"})

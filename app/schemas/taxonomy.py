@@ -2,18 +2,20 @@
 
 from marshmallow import Schema, fields
 
+from app.schemas.text import Line
+
 
 class SupportRoleSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    description = fields.String()
+    key = Line()
+    name = Line()
+    description = Line()
 
 
 class EventGroupSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    kind = fields.String(metadata={"description": "event_group or specialism"})
-    description = fields.String()
+    key = Line()
+    name = Line()
+    kind = Line(metadata={"description": "event_group or specialism"})
+    description = Line()
     related = fields.Method("related_keys", metadata={"description": "Keys of related groups"})
 
     def related_keys(self, group) -> list[str]:
@@ -21,25 +23,25 @@ class EventGroupSchema(Schema):
 
 
 class NeedSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    category = fields.String()
-    description = fields.String()
+    key = Line()
+    name = Line()
+    category = Line()
+    description = Line()
 
 
 class QualificationSchema(Schema):
-    key = fields.String()
-    name = fields.String()
+    key = Line()
+    name = Line()
     rank = fields.Integer(metadata={"description": "Position on its own ladder, from 0"})
     level = fields.Integer(metadata={"description": "Position on the common scale"})
-    description = fields.String()
+    description = Line()
     supporter_only = fields.Boolean()
 
 
 class LadderSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    country = fields.String()
+    key = Line()
+    name = Line()
+    country = Line()
     qualifications = fields.List(fields.Nested(QualificationSchema))
 
 

@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 
 from app.schemas.accounts import FormArgs
 from app.schemas.search import CommaList, NamedSchema, SearchArgs
+from app.schemas.text import Line
 
 # Plain http is for trying the widget on one's own computer only.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -21,7 +22,7 @@ MAX_ORIGINS = 20
 KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 RADIUS_OPTIONS = (5, 10, 25, 50, 100, 200)
 
-_KEY = fields.String(validate=validate.Length(min=1, max=60))
+_KEY = Line(validate=validate.Length(min=1, max=60))
 
 
 def normalise_origin(value: str) -> str:
@@ -101,11 +102,11 @@ class WidgetKeyArgs(FormArgs):
 
     list_fields = ("roles", "event_groups")
 
-    club_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    club_name = Line(required=True, validate=validate.Length(min=1, max=120))
     allowed_origins = OriginLines(required=True)
     rate_limit_per_minute = fields.Integer(load_default=60,
                                            validate=validate.Range(min=1, max=10_000))
-    where = fields.String(load_default="", validate=validate.Length(max=100))
+    where = Line(load_default="", validate=validate.Length(max=100))
     radius_km = fields.Float(load_default=None, allow_none=True,
                              validate=validate.Range(min=1, max=500))
     roles = fields.List(_KEY, load_default=list, validate=validate.Length(max=10))
@@ -140,7 +141,7 @@ class EmbedPresetsArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    where = fields.String(validate=validate.Length(min=1, max=100))
+    where = Line(validate=validate.Length(min=1, max=100))
     radius_km = fields.Float(validate=validate.Range(min=1, max=500))
     roles = CommaList(_KEY, validate=validate.Length(max=10))
     event_groups = CommaList(_KEY, validate=validate.Length(max=20))
@@ -157,20 +158,20 @@ class EmbedPresetsArgs(Schema):
 class WidgetSearchArgs(SearchArgs):
     """A search from the widget: the search page's arguments and the widget key."""
 
-    key = fields.String(load_only=True, validate=validate.Length(max=64))
+    key = Line(load_only=True, validate=validate.Length(max=64))
 
 
 class PresetsSchema(Schema):
-    where = fields.String()
+    where = Line()
     radius_km = fields.Float()
-    roles = fields.List(fields.String())
-    event_groups = fields.List(fields.String())
+    roles = fields.List(Line())
+    event_groups = fields.List(Line())
 
 
 class WidgetConfigSchema(Schema):
     """What the widget needs to draw its form."""
 
-    club_name = fields.String()
+    club_name = Line()
     presets = fields.Nested(PresetsSchema)
     roles = fields.List(fields.Nested(NamedSchema))
     event_groups = fields.List(fields.Nested(NamedSchema))

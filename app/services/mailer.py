@@ -3,8 +3,14 @@
 ``queue`` adds a message in the caller's transaction, so a message exists
 exactly when the change it announces commits, and an SMTP outage loses
 nothing. ``send_due`` (``flask send-email``, meant for cron) delivers what is
-due; a failed attempt is retried later with exponential backoff, until
-MAIL_MAX_ATTEMPTS attempts have failed.
+due; a failed attempt is retried later with exponential backoff (1, 2, 4 ...
+minutes, at most 6 h) for MAIL_RETRY_HOURS (3 days by default). A message
+that still fails then, or that can never be sent (a recipient refused for
+good, a message that cannot be built), becomes a dead letter: admins see them
+(``dead_letters``) and can send them again (``requeue``).
+
+One message's failure is its own: whatever goes wrong with it is recorded on
+it, logged, and the sender goes on to the next.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app, g, has_request_context, render_template, url_for
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import OutboxMessage, User
@@ -36,12 +42,16 @@ SMTP_TIMEOUT_SECONDS = 15
 class SendReport:
     sent: int = 0
     retrying: int = 0
-    gave_up: int = 0
+    gave_up: int = 0  # became dead letters
     queued: int = 0  # left queued because no MAIL_SERVER is set
 
     def __str__(self) -> str:
-        return (f"{self.sent} sent, {self.retrying} to retry, {self.gave_up} given up, "
-                f"{self.queued} waiting for MAIL_SERVER")
+        return (f"{self.sent} sent, {self.retrying} to retry, {self.gave_up} given up "
+                f"(dead letters), {self.queued} waiting for MAIL_SERVER")
+
+
+class PermanentFailure(Exception):
+    """A message that no retry can deliver (it cannot be built, or was refused for good)."""
 
 
 def queue(session: Session, *, to: User, kind: str, subject: str, template: str,
@@ -111,14 +121,16 @@ def send_due(session: Session, *, now: datetime | None = None, limit: int = 200)
         connection = _connect(config)
     except (OSError, smtplib.SMTPException) as err:
         connection, connect_error = None, err
+    retry_for = timedelta(hours=config["MAIL_RETRY_HOURS"])
     for message_id in ids:
         message = session.get(OutboxMessage, message_id)
         try:
+            email = _email(message, config)  # before the connection: a bad one fails alone
             if connection is None:
                 raise connect_error
-            connection.send_message(_email(message, config))
-        except (OSError, smtplib.SMTPException) as err:
-            if _failed(message, err, now, config["MAIL_MAX_ATTEMPTS"]):
+            _send(connection, email)
+        except Exception as err:  # whatever it is, it is this message's alone
+            if _failed(message, err, now, retry_for):
                 gave_up += 1
             else:
                 retrying += 1
@@ -159,17 +171,61 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
-def _failed(message: OutboxMessage, err: Exception, now: datetime, max_attempts: int) -> bool:
-    """Record a failed attempt; return True when it was the last one allowed."""
+def dead_letters(session: Session, *, limit: int = 200) -> tuple[int, list[OutboxMessage]]:
+    """Return how many messages were given up, and the newest ``limit`` of them."""
+    given_up = OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None)
+    count = session.scalar(select(func.count()).select_from(OutboxMessage).where(*given_up))
+    newest = session.scalars(select(OutboxMessage).where(*given_up)
+                             .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+                             .limit(limit)).all()
+    return count or 0, list(newest)
+
+
+def requeue(session: Session, message_ids: list[int] | None = None, *,
+            now: datetime | None = None) -> int:
+    """Send dead letters again (all of them, or those given): retried as if new."""
+    now = now or datetime.now(UTC)
+    condition = [OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None)]
+    if message_ids is not None:
+        condition.append(OutboxMessage.id.in_(message_ids))
+    result = session.execute(update(OutboxMessage).where(*condition).values(
+        failed_at=None, next_attempt_at=now, retry_from=now))
+    return result.rowcount or 0
+
+
+def _send(connection: smtplib.SMTP, email: EmailMessage) -> None:
+    refused = None
+    try:
+        refused = connection.send_message(email)
+    except smtplib.SMTPRecipientsRefused as err:
+        refused = err.recipients
+    if refused and all(code >= 500 for code, _ in refused.values()):
+        # 5xx: the server says no for good (no such mailbox); retrying changes nothing.
+        raise PermanentFailure(f"refused: {refused}")
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def _failed(message: OutboxMessage, err: Exception, now: datetime, retry_for: timedelta) -> bool:
+    """Record a failed attempt; return True when the message became a dead letter."""
     message.attempts += 1
     message.last_error = f"{type(err).__name__}: {err}"[:2000]
     log.warning("Email %d (%s) not sent, attempt %d: %s", message.id, message.kind,
                 message.attempts, message.last_error)
-    if message.attempts >= max_attempts:
+    started = _aware(message.retry_from or message.created_at)
+    permanent = isinstance(err, PermanentFailure) or not isinstance(
+        err, OSError | smtplib.SMTPException)
+    if permanent or now - started >= retry_for:
         message.failed_at = now
+        log.error("Email %d (%s) given up after %d attempts: a dead letter for admins to "
+                  "see and requeue", message.id, message.kind, message.attempts)
         return True
     message.next_attempt_at = now + backoff(message.attempts)
     return False
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _connect(config) -> smtplib.SMTP:

@@ -70,18 +70,59 @@ def test_an_outage_is_retried_with_backoff_until_delivered(app, visitor, make_ac
     assert len(mailbox.to("kim@example.com")) == 1
 
 
-def test_gives_up_after_the_last_attempt(app, visitor, make_account, session, mailbox):
-    app.config.update(MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
+def test_a_long_outage_loses_nothing_then_dead_letters_are_seen_and_requeued(
+        app, visitor, make_account, session, mailbox, runner):
+    app.config.update(MAIL_PORT=free_port())  # nothing listens: the server is down
     make_account(email="kim@example.com")
     reset_request(visitor, "kim@example.com")
-    now = datetime.now(UTC) + timedelta(seconds=1)
-    mailbox.deliver(now=now.strftime("%Y-%m-%dT%H:%M:%S"))
-    output = mailbox.deliver(now=(now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"))
-    assert "1 given up" in output
+    start = datetime.now(UTC) + timedelta(seconds=1)
+
+    def at(hours):
+        return (start + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S")
+
+    # Still retried after 2 hours, a day, almost three days (the default is 72 h)...
+    for hours in (0, 2, 24, 71.5):
+        assert "1 to retry" in mailbox.deliver(now=at(hours)), hours
     (message,) = queued(session)
-    assert message.failed_at is not None and message.attempts == 2
+    assert message.failed_at is None and message.attempts == 4
+    # ...and given up after that: a dead letter that admins see.
+    assert "1 given up" in mailbox.deliver(now=at(72.5))
+    session.expire_all()
+    assert queued(session)[0].failed_at is not None
+    admin = make_account(roles=["admin"], email="ada@example.com")
+    page = visitor(admin).get("/admin/email").get_data(as_text=True)
+    assert 'data-testid="dead-letter-count"><strong>1</strong>' in page
+    assert "kim@example.com" in page and "ConnectionRefusedError" in page
+    assert visitor().get("/admin/email").status_code in (302, 401, 404)
+    # The server is back; the command sends the dead letter again, with fresh retries.
+    app.config["MAIL_PORT"] = mailbox.port
+    assert "0 sent" in mailbox.deliver(now=at(73))
+    result = runner.invoke(args=["requeue-email"])
+    assert result.exit_code == 0 and "Requeued 1 dead letter(s); 0 left." in result.output
+    assert "1 sent" in mailbox.deliver(now=at(73))
+    assert len(mailbox.to("kim@example.com")) == 1
 
 
+def test_a_message_that_cannot_be_sent_fails_alone(app, make_account, session, mailbox):
+    """A poison message (a header with a line break, from before names were checked)."""
+    users = [make_account(email=f"p{i}@example.com") for i in range(4)]
+    now = datetime.now(UTC)
+    subjects = ["Welcome\r\nBcc: everyone@example.com", "One", "Two", "Three"]
+    for user, subject in zip(users, subjects, strict=True):
+        session.add(OutboxMessage(user_id=user.id, to_address=user.email, subject=subject,
+                                  body="Hello", kind="test", created_at=now,
+                                  next_attempt_at=now))
+    session.commit()
+    output = mailbox.deliver()
+    assert "3 sent" in output and "1 given up" in output
+    assert [len(mailbox.to(u.email)) for u in users] == [0, 1, 1, 1]
+    poison = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to_address ==
+                                                           "p0@example.com"))
+    session.refresh(poison)
+    assert poison.failed_at is not None and poison.attempts == 1
+    assert "ValueError" in poison.last_error or "HeaderParseError" in poison.last_error
+    # Never claimed again, and the queue moves on.
+    assert "0 sent" in mailbox.deliver()
 def test_backoff_doubles_and_is_capped():
     assert [mailer.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert mailer.backoff(30) == timedelta(hours=6)
