@@ -74,7 +74,6 @@ def register_converters(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import extensions
-    from app.services import data_version  # noqa: F401  (installs the version listener)
 
     extensions.register_extensions(app)
     from app.services import geocoding

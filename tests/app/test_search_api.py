@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from ..places import BRADFORD, CITY_CENTRE, HEADINGLEY, MANCHESTER, YORK
 
@@ -331,3 +332,54 @@ def test_an_unusable_profile_is_left_out_without_breaking_search(client, make_su
     response = search(client)
     assert response.status_code == 200
     assert ids(response.get_json()) == [usable.id]
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE supporter_profiles SET safeguarding_expires_on = :yesterday",
+    "UPDATE supporter_profiles SET licence_expires_on = :yesterday",
+    "UPDATE supporter_profiles SET paused = true",
+    "UPDATE users SET active = false",
+    "DELETE FROM supporter_roles",
+])
+def test_changes_made_outside_the_app_reach_search(client, session, make_supporter, change):
+    """A nightly job or an operator at a psql prompt: no ORM, no app code."""
+    supporter = make_supporter(**CITY_CENTRE)
+    assert ids(search(client).get_json()) == [supporter.id]
+    assert client.get(f"/api/v1/supporters/{supporter.id}").status_code == 200
+    session.execute(sa.text(change), {"yesterday": date.today() - timedelta(days=1)})
+    session.commit()
+    assert ids(search(client).get_json()) == []
+    assert client.get(f"/api/v1/supporters/{supporter.id}").status_code == 404
+
+
+def test_a_login_does_not_rebuild_search(session, make_supporter):
+    """Only what search reads bumps the version: not a sign-in's timestamp."""
+    from app.services.data_version import current_version
+
+    supporter = make_supporter(**CITY_CENTRE)
+    before = current_version(session)
+    session.execute(sa.text("UPDATE users SET last_login_at = CURRENT_TIMESTAMP WHERE id = :id"),
+                    {"id": supporter.user_id})
+    session.commit()
+    assert current_version(session) == before
+    session.execute(sa.text("UPDATE users SET display_name = 'New Name' WHERE id = :id"),
+                    {"id": supporter.user_id})
+    session.commit()
+    assert current_version(session) > before
+
+
+def test_no_expired_supporter_is_answered_on_the_day_after_even_mid_rebuild(
+        background_rebuilds, app, session, make_supporter):
+    """A check expiring today: in search all day, never the day after, whatever is cached."""
+    from app.services.search import index_cache
+
+    today = date.today()
+    expiring = make_supporter(safeguarding_expires_on=today, **CITY_CENTRE)
+    staying = make_supporter(**CITY_CENTRE)
+    with app.app_context():
+        cache = index_cache()
+        assert {expiring.id, staying.id} <= set(cache.get(session, today).cards)
+        # Rebuilds of this size happen in the background, but a new day never waits.
+        tomorrow = cache.get(session, today + timedelta(days=1))
+        assert expiring.id not in tomorrow.cards and staying.id in tomorrow.cards
+        assert expiring.id not in tomorrow.index
