@@ -235,13 +235,19 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
         close_waiting(session, lock_supporter(session, profile.id), now)
 
     if created or _public_content(profile) != before:
-        was_verified = profile.verified_at is not None
-        profile.verified_at = None
-        profile.verified_by_id = None
-        profile.submitted_at = now
-        audit.record(session, "profile.submitted_for_verification", actor=user,
-                     subject=profile, details={"new": created, "was_verified": was_verified})
+        submit_for_verification(session, profile, user, now=now, new=created)
     return profile
+
+
+def submit_for_verification(session: Session, profile: SupporterProfile, actor: User, *,
+                            now: datetime, new: bool = False, what: str = "profile") -> None:
+    """Put a profile whose public content changed in the admins' verification queue."""
+    was_verified = profile.verified_at is not None
+    profile.verified_at = None
+    profile.verified_by_id = None
+    profile.submitted_at = now
+    audit.record(session, "profile.submitted_for_verification", actor=actor, subject=profile,
+                 details={"new": new, "was_verified": was_verified, "changed": what})
 
 
 def _takes_no_coaches(profile: SupporterProfile, today: date) -> bool:

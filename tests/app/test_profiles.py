@@ -276,3 +276,26 @@ def test_a_goal_of_someone_elses_plan_cannot_be_edited(visitor, make_account, se
     assert response.status_code == 422
     title = visitor(owner).get("/api/v1/me/coach-profile").get_json()["goals"][0]["title"]
     assert title == "Write a season plan"
+
+
+def test_a_new_name_waits_for_verification_like_the_bio(visitor, supporter, admin, session):
+    own = visitor(supporter)
+    own.post("/profile/supporter", data=profile_form())
+    profile = stored(session, supporter)
+    visitor(admin).post(f"/admin/verification/{profile.id}")
+    assert visitor().get(f"/api/v1/supporters/{profile.id}").get_json()["name"] == \
+        "Pat Supporter"
+    response = own.api("patch", "/api/v1/me", json={"display_name": "Pat 07700 900123"})
+    assert response.status_code == 200, response.get_json()
+    # Not public until an admin has looked at it.
+    assert visitor().get(f"/api/v1/supporters/{profile.id}").status_code == 404
+    queue = visitor(admin).get("/api/v1/admin/verification").get_json()
+    assert [q["id"] for q in queue] == [profile.id]
+    event = session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "profile.submitted_for_verification")
+        .order_by(AuditEvent.id.desc())).first()
+    assert event.details["changed"] == "name"
+    # The same name again changes nothing.
+    visitor(admin).post(f"/admin/verification/{profile.id}")
+    own.api("patch", "/api/v1/me", json={"display_name": "Pat 07700 900123"})
+    assert visitor().get(f"/api/v1/supporters/{profile.id}").status_code == 200
