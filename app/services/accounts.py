@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -105,6 +106,9 @@ def sign_up(session: Session, data: dict, *, now: datetime | None = None) -> Use
     now = now or datetime.now(UTC)
     email = email_key(data["email"])
     check_new_password(data["password"], email)
+    # Hashed whether or not the address has an account: the slow step, done
+    # either way, so the time an answer takes does not tell who has one.
+    password_hash = hash_password(data["password"])
     existing = find_by_email(session, email)
     if existing is not None:
         if existing.is_active:
@@ -115,7 +119,7 @@ def sign_up(session: Session, data: dict, *, now: datetime | None = None) -> Use
                          now=now)
         return None
     user = User(email=email, display_name=data["display_name"].strip(),
-                password_hash=hash_password(data["password"]), created_at=now)
+                password_hash=password_hash, created_at=now)
     user.roles = [UserRole(role=role) for role in sorted(set(data["roles"]))]
     session.add(user)
     session.flush()
@@ -214,12 +218,26 @@ def _set_password(user: User, password: str) -> None:
 
 def request_password_reset(session: Session, email: str, *,
                            now: datetime | None = None) -> None:
-    """Email a reset link if ``email`` has an account; say nothing either way."""
+    """Email a reset link if ``email`` has an account; say nothing either way.
+
+    The same work either way, so the time an answer takes does not tell who has
+    an account: an address without one is told so (someone may have tried the
+    wrong address), as an address with one gets its link.
+    """
     now = now or datetime.now(UTC)
     user = find_by_email(session, email)
-    if user is None or not user.is_active:
+    known = user is not None and user.is_active
+    token = _token(RESET_SALT, {"uid": user.id, "v": user.session_version} if known
+                   else {"uid": 0, "v": 0})  # made either way, like the rest
+    if not known:
+        stranger = SimpleNamespace(id=None, email=email_key(email), display_name="")
+        mailer.queue(session, to=stranger, kind="password_reset_no_account",
+                     subject="Reset your password", template="password_reset_no_account",
+                     context={"sign_up_url": mailer.absolute_url("auth.sign_up"),
+                              "reset_url": mailer.absolute_url("auth.forgot_password")},
+                     now=now)
+        audit.record(session, "account.password_reset_unknown")  # no address kept here
         return
-    token = _token(RESET_SALT, {"uid": user.id, "v": user.session_version})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"]
     mailer.queue(session, to=user, kind="password_reset", subject="Reset your password",
                  template="password_reset",
