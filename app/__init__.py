@@ -92,6 +92,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(caseload_bp)
     register_api(app)
     widget.register(app)
+    from app.api import bodies
+
+    bodies.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:
