@@ -93,7 +93,9 @@ def register_blueprints(app: Flask) -> None:
     register_api(app)
     widget.register(app)
     from app.api import bodies
+    from app.routing import register_access_checks
 
+    register_access_checks(app)  # first: 404 before anything about the body
     bodies.register(app)
 
 

@@ -1,4 +1,4 @@
-"""URL converters."""
+"""URL converters, and the access check of the ids a URL names."""
 
 from werkzeug.routing import IntegerConverter
 
@@ -20,3 +20,24 @@ def register_converters(app) -> None:
     app.url_map.converters["id"] = IdConverter
     api.register_converter(IdConverter, lambda converter: {
         "type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def check_ids_before_reading_the_body() -> None:
+    """A change about something the user may not see is 404 before any 422."""
+    from flask import request
+    from flask_login import current_user
+
+    if (request.method not in _WRITES or not request.view_args
+            or not current_user.is_authenticated):
+        return  # nothing named, or not signed in: the view answers 401 first
+    from app.extensions import db
+    from app.services.visibility import check_visible
+
+    check_visible(db.session, current_user, request.view_args)
+
+
+def register_access_checks(app) -> None:
+    app.before_request(check_ids_before_reading_the_body)

@@ -213,6 +213,15 @@ def _sort_key(sort: str):
     return by_overdue
 
 
+def check_own_engagement(session: Session, actor: User, engagement_id: int) -> None:
+    """Raise NotFound unless the engagement is in ``actor``'s caseload (no lock taken)."""
+    found = session.scalar(
+        select(Engagement.id).join(SupporterProfile, SupporterProfile.id == Engagement.supporter_id)
+        .where(Engagement.id == engagement_id, SupporterProfile.user_id == actor.id))
+    if found is None:
+        raise NotFound("No engagement with that id in your caseload.")
+
+
 def _own_engagement(session: Session, actor: User, engagement_id: int) -> Engagement:
     engagement = session.scalar(
         select(Engagement).join(SupporterProfile, SupporterProfile.id == Engagement.supporter_id)

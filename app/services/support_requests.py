@@ -130,6 +130,11 @@ def _url(support_request: SupportRequest) -> str:
     return mailer.absolute_url("support.request_detail", request_id=support_request.id)
 
 
+def check_party(session: Session, user: User, request_id: int) -> None:
+    """Raise NotFound unless ``user`` is the coach or the supporter of the request."""
+    _load(session, user, request_id)
+
+
 def _load(session: Session, user: User, request_id: int, *, lock: bool = False) -> SupportRequest:
     """Return a request the user is a party to, or raise NotFound (never 403)."""
     query = (select(SupportRequest).join(SupporterProfile,

@@ -54,3 +54,16 @@ def test_an_empty_body_is_fine_for_an_action(coach, make_supporter, session):
     response = coach.client.post(f"/api/v1/requests/{sent.get_json()['id']}/withdraw",
                                  headers={"X-CSRFToken": coach.csrf})
     assert response.status_code == 200
+
+
+def test_over_https_a_json_change_needs_a_referer_from_this_site(coach):
+    """The documented CSRF policy for JSON clients (Flask-WTF's strict mode on HTTPS)."""
+    client, token = coach.client, coach.csrf
+    headers = {"X-CSRFToken": token}
+    refused = client.patch("/api/v1/me", json={"phone": "07700 900321"}, headers=headers,
+                           base_url="https://localhost")
+    assert refused.status_code == 400 and "csrf_token" in refused.get_json()["errors"]
+    allowed = client.patch("/api/v1/me", json={"phone": "07700 900321"},
+                           headers={**headers, "Referer": "https://localhost/account"},
+                           base_url="https://localhost")
+    assert allowed.status_code == 200, allowed.get_json()
