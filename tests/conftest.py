@@ -312,14 +312,19 @@ def visitor(app):
     """Return a function giving a Visitor: signed in as ``user``, or anonymous."""
 
     def make(user=None) -> Visitor:
-        import time
-
         client = app.test_client()
         if user is not None:
+            from app.auth.sessions import TOKEN
+            from app.extensions import db
+            from app.services import sign_ins
+
+            with app.app_context():
+                token = sign_ins.start(db.session, user)
+                db.session.commit()
             with client.session_transaction() as sess:
                 sess["_user_id"] = user.get_id()
                 sess["_fresh"] = True
-                sess["signed_in_at"] = sess["last_seen"] = time.time()
+                sess[TOKEN] = token
         return Visitor(client)
 
     return make

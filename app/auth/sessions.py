@@ -1,22 +1,28 @@
-"""Who is signed in: Flask-Login, idle and absolute timeouts, safe redirects.
+"""Who is signed in: Flask-Login over server-side sign-in sessions, and safe redirects.
 
-The session cookie is signed, HttpOnly, SameSite=Lax and Secure in
-production. A session ends after SESSION_IDLE_MINUTES without a request, and
-SESSION_MAX_HOURS after signing in whatever happens; both are checked here
-on every request, because a cookie's own expiry is renewed as it is used.
+The cookie is signed, HttpOnly, SameSite=Lax and Secure in production, and
+holds a random token naming a sign-in session kept in the database
+(``app.services.sign_ins``). Every request checks it there: signing out, a
+password change elsewhere, SESSION_IDLE_MINUTES without a request or
+SESSION_MAX_HOURS after signing in end the session on the server, so a
+copied cookie stops working at once. Anonymous visitors get no cookie at all
+until they open a form.
 """
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from app.errors import error_response, wants_json
 from app.extensions import db, login_manager
 from app.models import User
+from app.services import sign_ins
+
+TOKEN = "sign_in"
 
 
 def init_app(app) -> None:
@@ -53,42 +59,41 @@ def start(user: User) -> None:
     session.clear()
     login_user(user)
     session.permanent = True
-    now = time.time()
-    session["signed_in_at"] = now
-    session["last_seen"] = now
+    session[TOKEN] = sign_ins.start(db.session, user)
+    db.session.commit()
 
 
 def renew(user: User) -> None:
-    """Keep this session signed in after the password (and session version) changed."""
-    started = session.get("signed_in_at", time.time())
+    """Keep this session signed in after the password changed; end every other one."""
+    sign_ins.end_all(db.session, user, reason="password_changed", keep=session.get(TOKEN))
+    db.session.commit()
     login_user(user)
-    session["signed_in_at"] = started
-    session["last_seen"] = time.time()
 
 
-def end() -> None:
+def end(reason: str = "signed_out") -> None:
+    sign_ins.end(db.session, session.get(TOKEN), reason=reason)
+    db.session.commit()
     logout_user()
     session.clear()
 
 
 def enforce_timeouts():
-    """Sign out a session idle for too long, or older than the absolute limit."""
+    """Sign out a session the server has ended, or that is idle or too old."""
     if request.endpoint == "static" or "_user_id" not in session:
         return None
-    now = time.time()
     config = current_app.config
-    last_seen = session.get("last_seen")
-    started = session.get("signed_in_at")
-    idle = config["SESSION_IDLE_MINUTES"] * 60
-    absolute = config["SESSION_MAX_HOURS"] * 3600
-    if last_seen is None or started is None or now - last_seen > idle or now - started > absolute:
-        end()
-        if not wants_json():
-            flash("You were signed out to keep your account safe. Please sign in again.",
-                  "info")
+    user_id = str(session["_user_id"]).partition(":")[0]
+    ended = sign_ins.check(
+        db.session, int(user_id) if user_id.isdigit() else 0, session.get(TOKEN),
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        longest=timedelta(hours=config["SESSION_MAX_HOURS"]))
+    db.session.commit()
+    if ended is None:
         return None
-    if current_user.is_authenticated:
-        session["last_seen"] = now
+    logout_user()
+    session.clear()
+    if ended in ("idle", "expired") and not wants_json():
+        flash("You were signed out to keep your account safe. Please sign in again.", "info")
     return None
 
 

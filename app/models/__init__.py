@@ -15,6 +15,7 @@ from app.models.profiles import CoachProfile, SupporterProfile
 from app.models.reflective_log import GoalProgress, LogComment
 from app.models.request_messages import RequestMessage
 from app.models.requests import Engagement, SupportRequest
+from app.models.sign_ins import SignIn
 from app.models.system import (
     AuditEvent,
     DataVersion,
@@ -56,6 +57,7 @@ __all__ = [
     "RankingWeights",
     "ReflectiveLogEntry",
     "RequestMessage",
+    "SignIn",
     "SupportRequest",
     "SupporterProfile",
     "SupportRole",

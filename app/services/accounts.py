@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.models import User, UserRole
 from app.models.users import USER_ROLES, email_key
-from app.services import audit, mailer
+from app.services import audit, mailer, sign_ins
 from app.services.passwords import hash_password, verify_password
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
@@ -213,7 +213,7 @@ def change_password(session: Session, user: User, current: str, new: str, *,
 
 def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    user.session_version += 1  # reset links made before stop working
 
 
 def request_password_reset(session: Session, email: str, *,
@@ -266,6 +266,7 @@ def reset_password(session: Session, token: str, password: str, *,
     user = check_reset_token(session, token, now=now)
     check_new_password(password, user.email)
     _set_password(user, password)
+    sign_ins.end_all(session, user, reason="password_reset", now=now)
     # Following the emailed link proves the address is theirs.
     if user.email_verified_at is None:
         user.email_verified_at = now

@@ -37,7 +37,7 @@ from app.models import (
     SupportRequest,
     User,
 )
-from app.services import audit, mailer
+from app.services import audit, mailer, sign_ins
 from app.services.passwords import verify_password
 
 DELETED_NAME = "Deleted user"
@@ -304,5 +304,6 @@ def erase(session: Session, user: User, password: str, *,
     user.active = False
     user.deleted_at = now
     user.session_version += 1
+    sign_ins.end_all(session, user, reason="erased", now=now)
     audit.record(session, "account.deleted", actor=user, subject=user, ip="")
     session.flush()

@@ -1,7 +1,6 @@
 """Accounts: sign up, email verification, sign in and out, passwords, sessions, roles."""
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -233,23 +232,74 @@ def test_session_cookie_is_secure_in_production(production, app):
     assert talisman_options(app.config)["force_https"] is True
 
 
-def test_idle_session_ends(app, visitor, make_account):
+def _age_sign_ins(session, **ago):
+    """Move every sign-in session's clocks back, as time passing would."""
+    from app.models import SignIn
+
+    now = datetime.now(UTC)
+    session.execute(sa.update(SignIn).values(**{k: now - v for k, v in ago.items()}))
+    session.commit()
+
+
+def test_idle_session_ends(app, visitor, make_account, session):
     user = make_account()
     signed_in = visitor(user)
     assert signed_in.get("/api/v1/me").status_code == 200
-    with signed_in.client.session_transaction() as sess:
-        sess["last_seen"] = time.time() - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
+    _age_sign_ins(session, last_seen_at=timedelta(
+        minutes=app.config["SESSION_IDLE_MINUTES"], seconds=5))
     assert signed_in.get("/api/v1/me").status_code == 401
     response = signed_in.get("/account")
     assert response.status_code == 302 and "/sign-in" in response.location
 
 
-def test_absolute_session_limit_ends_even_a_busy_session(app, visitor, make_account):
+def test_absolute_session_limit_ends_even_a_busy_session(app, visitor, make_account, session):
     signed_in = visitor(make_account())
-    with signed_in.client.session_transaction() as sess:
-        sess["signed_in_at"] = time.time() - app.config["SESSION_MAX_HOURS"] * 3600 - 5
-        sess["last_seen"] = time.time()
+    _age_sign_ins(session, created_at=timedelta(hours=app.config["SESSION_MAX_HOURS"],
+                                                seconds=5),
+                  last_seen_at=timedelta(seconds=1))
     assert signed_in.get("/api/v1/me").status_code == 401
+
+
+def _copy_cookies(source, target) -> None:
+    for cookie in source.client._cookies.values():
+        target.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain,
+                                 path=cookie.path)
+
+
+@pytest.mark.parametrize("sign_out", ["page", "api"])
+def test_signing_out_ends_a_copied_cookie_at_once(visitor, make_account, sign_out):
+    make_account(email="kim@example.com")
+    kim, thief = visitor(), visitor()
+    assert kim.post("/sign-in", data={"email": "kim@example.com",
+                                      "password": PASSWORD}).status_code == 302
+    _copy_cookies(kim, thief)
+    assert thief.get("/api/v1/me").status_code == 200  # the copy works while Kim is in
+    if sign_out == "page":
+        assert kim.post("/sign-out").status_code == 302
+    else:
+        assert kim.api("delete", "/api/v1/session").status_code == 204
+    assert thief.get("/api/v1/me").status_code == 401
+    assert kim.get("/api/v1/me").status_code == 401
+
+
+def test_a_copied_cookie_cannot_be_kept_alive_past_the_absolute_limit(
+        app, visitor, make_account, session):
+    make_account(email="kim@example.com")
+    kim, thief = visitor(), visitor()
+    kim.post("/sign-in", data={"email": "kim@example.com", "password": PASSWORD})
+    _copy_cookies(kim, thief)
+    _age_sign_ins(session, created_at=timedelta(hours=app.config["SESSION_MAX_HOURS"],
+                                                minutes=1),
+                  last_seen_at=timedelta(seconds=30))
+    assert thief.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/", "/search", "/search?where=LS6+3QS",
+                                  "/api/v1/search?where=LS6", "/api/v1/taxonomy"])
+def test_anonymous_visitors_to_public_pages_get_no_session_cookie(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert not response.headers.getlist("Set-Cookie")
 
 
 def test_changing_the_password_ends_every_other_session(visitor, make_account, session,
