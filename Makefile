@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench install install-test browser-deps clean
+.PHONY: run test lint bench install install-test test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,12 @@ run: install
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: install with the test extra (and Chromium and axe-core where possible), run the suite
-test: install-test browser-deps
+test: install-test test-deps
 	$(BIN)/pytest -n auto
 
-## browser-deps: Chromium from Debian packages (as root), axe-core from npm
-browser-deps:
-	@bash tests/browser/install-deps.sh
+## test-deps: Chromium and Redis from Debian packages (as root), axe-core from npm
+test-deps:
+	@bash tests/install-deps.sh
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -75,9 +75,51 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", "migrations"),
                      render_as_batch=True, compare_type=True)
     limiter.init_app(app)
+    _warn_if_rate_limits_cannot_hold(app)
     api.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     from app.security import talisman_options
 
     talisman.init_app(app, **talisman_options(app.config))
+
+
+def _warn_if_rate_limits_cannot_hold(app) -> None:
+    """Say loudly when each of several workers would count rate limits on its own.
+
+    With memory:// storage every worker keeps its own counts, so four workers
+    let four times the sign-in attempts through: production needs shared
+    storage (RATELIMIT_STORAGE_URI=redis://...).
+    """
+    config = app.config
+    if (config.get("APP_ENV") != "production" or not config.get("RATELIMIT_ENABLED", True)
+            or not config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://")):
+        return
+    workers = gunicorn_workers()
+    if workers == 1:
+        return
+    app.logger.warning(
+        "RATE LIMITS DO NOT HOLD: RATELIMIT_STORAGE_URI is memory:// while %s run this "
+        "app, so each counts sign-in attempts and searches on its own and lets that many "
+        "times more through. Set RATELIMIT_STORAGE_URI=redis://host:6379 (shared by every "
+        "worker and host).",
+        f"{workers} gunicorn workers" if workers else "an unknown number of workers")
+
+
+def gunicorn_workers() -> int | None:
+    """Return how many gunicorn workers serve this app, or None when not run by gunicorn."""
+    import os
+    import sys
+
+    if not os.path.basename(sys.argv[0] or "").startswith("gunicorn"):
+        return None
+    from gunicorn.config import Config
+
+    config = Config()
+    try:
+        options = config.parser().parse_args(sys.argv[1:])
+    except SystemExit:
+        return None
+    if options.workers is not None:
+        return int(options.workers)
+    return int(os.environ.get("WEB_CONCURRENCY", 1))
