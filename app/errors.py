@@ -12,9 +12,17 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy import exc as sql_errors
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+#: What the database going away looks like: refused or cut connections, a pool
+#: that cannot hand one out. (Not integrity errors: those are the app's own.)
+DATABASE_AWAY = (sql_errors.OperationalError, sql_errors.InterfaceError,
+                 sql_errors.DisconnectionError, sql_errors.TimeoutError)
+#: Seconds a client is asked to wait before trying again.
+DATABASE_RETRY_AFTER = 30
 
 
 class DomainError(Exception):
@@ -128,6 +136,31 @@ def handle_unexpected(error: Exception):
     return handle_http_exception(InternalServerError())
 
 
+def handle_database_unavailable(error: Exception):
+    """The database is away (refused, restarting, a connection cut): 503, Retry-After.
+
+    Nothing half-done is kept, and the page or JSON is the app's usual shape;
+    search, place suggestions and public profiles answer from the worker's own
+    index meanwhile (see ``app.services.search_index``).
+    """
+    log.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                str(error).splitlines()[0] if str(error) else type(error).__name__)
+    _rollback()
+    as_anonymous_for_now()  # the page must not ask the database who is signed in
+    return error_response(
+        503, "The service is briefly unavailable: please try again in a minute. "
+             "Nothing was changed.", headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+
+def as_anonymous_for_now() -> None:
+    """Serve this request as to a visitor, without signing anyone out."""
+    from flask import g
+
+    from app.extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+
+
 def _default_message(error: HTTPException) -> str:
     messages = {
         404: "Nothing was found at this address.",
@@ -162,4 +195,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    for database_away in DATABASE_AWAY:
+        app.register_error_handler(database_away, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

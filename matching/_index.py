@@ -326,6 +326,20 @@ class SupportIndex:
         """Fit the TF-IDF model now (otherwise the first query with goals text does)."""
         self._text.fit()
 
+    def without(self, ids: Iterable[int]) -> SupportIndex:
+        """Return an index of the same supporters, less those with these ids.
+
+        Built from the candidates this index holds, with its labels, related
+        groups and day: no data source is needed (a supporter whose check
+        expires can leave search while the application's database is away).
+        """
+        leaving = frozenset(ids)
+        if not leaving & self._position_of().keys():
+            return self
+        return SupportIndex.build((c for c in self._candidates if c.id not in leaving),
+                                  labels=self.labels, related_groups=self.related_groups,
+                                  today=self.today)
+
     def __len__(self) -> int:
         return self._n
 

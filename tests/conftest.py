@@ -127,6 +127,9 @@ def app(database_url, app_config):
         seed_taxonomy(db.session)
         db.session.commit()
     yield app
+    rebuilding = app.extensions.get("search_index")
+    if rebuilding is not None:  # its thread would open connections after the dispose
+        rebuilding.wait_for_rebuild(timeout=120)
     with app.app_context():
         db.session.remove()
         empty_all_tables(db.engine)

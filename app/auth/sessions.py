@@ -17,12 +17,16 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
-from app.errors import error_response, wants_json
+from app.errors import DATABASE_AWAY, as_anonymous_for_now, error_response, wants_json
 from app.extensions import db, login_manager
 from app.models import User
 from app.services import sign_ins
 
 TOKEN = "sign_in"
+#: What answers from each worker's own search index while the database is away.
+ANSWERED_WITHOUT_DATABASE = frozenset({
+    "search.Search", "search.Places", "search.Supporter", "web.search", "web.supporter",
+    "static", "widget.widget_script", "widget.embed_script", "system.Liveness"})
 
 
 def init_app(app) -> None:
@@ -83,11 +87,20 @@ def enforce_timeouts():
         return None
     config = current_app.config
     user_id = str(session["_user_id"]).partition(":")[0]
-    ended = sign_ins.check(
-        db.session, int(user_id) if user_id.isdigit() else 0, session.get(TOKEN),
-        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
-        longest=timedelta(hours=config["SESSION_MAX_HOURS"]))
-    db.session.commit()
+    try:
+        ended = sign_ins.check(
+            db.session, int(user_id) if user_id.isdigit() else 0, session.get(TOKEN),
+            idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            longest=timedelta(hours=config["SESSION_MAX_HOURS"]))
+        db.session.commit()
+    except DATABASE_AWAY:
+        if request.endpoint not in ANSWERED_WITHOUT_DATABASE:
+            raise  # 503: nothing else can be done without it
+        # Search and public profiles need nobody signed in: serve them as to a
+        # visitor, and keep the session for when the database is back.
+        db.session.rollback()
+        as_anonymous_for_now()
+        return None
     if ended is None:
         return None
     logout_user()

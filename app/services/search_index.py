@@ -13,13 +13,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 import matching
+from app.errors import DATABASE_AWAY
 from app.models import (
     Engagement,
     EventGroup,
@@ -66,9 +67,28 @@ class Snapshot:
     cards: dict[int, dict]
     taxonomy: Taxonomy
     weights: matching.Weights
+    # The search form's choices, as plain values: the search page needs no
+    # database query of its own (and so answers while the database is away).
+    form: dict = field(default_factory=dict)
+    # The last day each supporter may be found (their check or licence expires
+    # after it): a snapshot carried past midnight without the database drops them.
+    last_day: dict[int, date] = field(default_factory=dict)
     built_at: float = field(default_factory=time.monotonic)
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(), compare=False)
     _lazy: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def carried_to(self, today: date) -> Snapshot:
+        """Return this snapshot as it stands on ``today``, built without the database.
+
+        Whoever's check or licence has expired since leaves; nothing else can
+        change while nobody can write.
+        """
+        leaving = {sid for sid, last in self.last_day.items() if last < today}
+        return replace(
+            self, built_on=today, index=self.index.without(leaving),
+            cards={sid: card for sid, card in self.cards.items() if sid not in leaving},
+            last_day={sid: last for sid, last in self.last_day.items() if last >= today},
+            built_at=time.monotonic(), answers=AnswerCache(), _lazy={})
 
     def named(self, text: str) -> list[int]:
         """Return the ids of supporters whose name or club holds every word of ``text``."""
@@ -137,7 +157,20 @@ class SearchIndexCache:
                 and now - self._checked_at < self.check_seconds):
             return snapshot
         with self._lock:
-            version = current_version(session)
+            try:
+                version = current_version(session)
+            except DATABASE_AWAY:
+                if snapshot is None:
+                    raise  # nothing to answer from
+                # The database is away: keep answering from what this worker
+                # holds (already public), and look again after check_seconds.
+                session.rollback()
+                if snapshot.built_on != today:  # past midnight: expiry still hides
+                    snapshot = self._snapshot = snapshot.carried_to(today)
+                self._checked_at = time.monotonic()
+                log.warning("Database unavailable: search answers from the index of "
+                            "version %d", snapshot.version)
+                return snapshot
             snapshot = self._snapshot
             self._checked_at = time.monotonic()
             if snapshot is not None and snapshot.version == version \
@@ -225,6 +258,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
                SupporterProfile.bio, SupporterProfile.years_coaching,
                SupporterProfile.travel_km, SupporterProfile.offers_online,
                SupporterProfile.capacity, SupporterProfile.last_active_at,
+               SupporterProfile.safeguarding_expires_on, SupporterProfile.licence_expires_on,
                Qualification.name, Qualification.level, QualificationFramework.key)
         .join(User, User.id == SupporterProfile.user_id)
         .outerjoin(Qualification, Qualification.id == SupporterProfile.qualification_id)
@@ -239,10 +273,11 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     engaged = _active_engagements(session)
     rates = _response_rates(session)
 
-    candidates, cards = [], {}
+    candidates, cards, last_day = [], {}, {}
     now = datetime.now(UTC)
     for (sid, name, lat, lon, outward, place, country, club, bio, years, travel, online,
-         capacity, last_active, qualification, level, framework) in rows:
+         capacity, last_active, safeguarding_until, licence_until, qualification, level,
+         framework) in rows:
         capacity_left = capacity - engaged.get(sid, 0)
         if last_active is not None and last_active.tzinfo is None:
             last_active = last_active.replace(tzinfo=UTC)
@@ -269,6 +304,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             log.warning("supporter %s left out of search: %s", sid, err)
             continue
         candidates.append(candidate)
+        last_day[sid] = min(safeguarding_until, licence_until)
         cards[sid] = {
             "id": sid,
             "name": name,
@@ -293,7 +329,24 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
                                         related_groups=related)
     return Snapshot(version=version, built_on=today, index=index, cards=cards,
-                    taxonomy=taxonomy, weights=current_weights(session))
+                    taxonomy=taxonomy, weights=current_weights(session),
+                    form=search_form_choices(session), last_day=last_day)
+
+
+def search_form_choices(session: Session) -> dict:
+    """Return the taxonomy as the search form shows it, as plain values."""
+    from app.services.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(session)
+    return {
+        "support_roles": [{"key": r.key, "name": r.name} for r in taxonomy["support_roles"]],
+        "event_groups": [{"key": g.key, "name": g.name} for g in taxonomy["event_groups"]],
+        "needs": [{"key": n.key, "name": n.name, "category": n.category}
+                  for n in taxonomy["needs"]],
+        "ladders": [{"name": ladder.name, "qualifications": [
+            {"key": q.key, "name": q.name, "supporter_only": q.supporter_only}
+            for q in ladder.qualifications]} for ladder in taxonomy["ladders"]],
+    }
 
 
 def country_scope(country: str | None) -> str | None:

@@ -11,8 +11,7 @@ from app.errors import DomainError, flatten_errors
 from app.extensions import db
 from app.schemas.search import SearchArgs
 from app.services import directory, profiles
-from app.services.search import search_support
-from app.services.taxonomy import load_taxonomy
+from app.services.search import index_cache, search_support
 from app.web import bp
 
 # The search form sends this: what it holds is exactly what the coach wants, so
@@ -23,7 +22,8 @@ FROM_FORM = "filters"
 @bp.get("/search")
 def search():
     """Show the search form and, once a place is given, the ranked results."""
-    taxonomy = load_taxonomy(db.session)
+    # The form's choices come with the search index: no query of the page's own.
+    taxonomy = index_cache().get(db.session).form
     form = _with_coach_defaults(request.args)
     outcome, errors, status = None, {}, 200
     if _submitted(form):

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.extensions import db
 from app.models import OutboxMessage
 from app.services import mailer
 
@@ -208,9 +209,13 @@ def test_links_in_emails_never_come_from_request_headers(app, make_account, mail
     poisoned = create_app(config)
     make_account(email="kim@example.com")
     client = poisoned.test_client()
-    token = client.get("/api/v1/session", headers=headers).get_json()["csrf_token"]
-    response = client.post("/password/forgot", data={"email": "kim@example.com",
-                                                     "csrf_token": token}, headers=headers)
+    try:
+        token = client.get("/api/v1/session", headers=headers).get_json()["csrf_token"]
+        response = client.post("/password/forgot", data={"email": "kim@example.com",
+                                                         "csrf_token": token}, headers=headers)
+    finally:
+        with poisoned.app_context():
+            db.engine.dispose()  # its own engine: close its connections now
     assert response.status_code == 200
     mailbox.deliver()
     (link,) = mailbox.links("kim@example.com")

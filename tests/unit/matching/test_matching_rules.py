@@ -302,3 +302,17 @@ def test_the_online_section_fills_a_page_with_few_near(build, make_candidate, ma
     # A page of 8 with 3 near: 5 online, however many more there are.
     assert len(index.rank(query, limit=8, online_min=2).online) == 5
     assert len(index.rank(query, limit=8, online_limit=4, online_min=2).online) == 4
+
+
+def test_an_index_without_some_supporters_answers_as_if_built_without_them(
+        build, make_candidate, make_query):
+    index = build([make_candidate(1, km=2.0, event_groups={"jumps"}),
+                   make_candidate(2, km=4.0, event_groups={"jumps"}),
+                   make_candidate(3, km=6.0)])
+    smaller = index.without({2, 99})
+    query = make_query(event_groups={"jumps"})
+    assert smaller.rank(query) == build([make_candidate(1, km=2.0, event_groups={"jumps"}),
+                                         make_candidate(3, km=6.0)]).rank(query)
+    assert 2 not in smaller and len(smaller) == 2
+    assert index.rank(query).ids == (1, 2, 3)  # the original is unchanged
+    assert index.without({99}) is index  # nobody leaves: nothing rebuilt
