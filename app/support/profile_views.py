@@ -52,9 +52,11 @@ def pause():
 @login_required
 def unpause():
     """Appear in search again."""
-    submit(PauseArgs(), lambda args: profiles.unpause(db.session, current_user))
+    outcome = submit(PauseArgs(), lambda args: profiles.unpause(db.session, current_user))
     flash("Welcome back: you appear in search again (if your profile is verified and your "
-          "checks are in date).", "success")
+          "checks are in date)." if outcome.ok
+          else " ".join(m for ms in outcome.errors.values() for m in ms),
+          "success" if outcome.ok else "error")
     return redirect(url_for("support.supporter_profile"))
 
 

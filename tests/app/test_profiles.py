@@ -203,6 +203,17 @@ def test_pause_and_unpause(visitor, supporter, make_supporter, session):
     assert visitor().get(f"/api/v1/supporters/{profile.id}").status_code == 200
 
 
+def test_a_refused_unpause_says_why_and_leaves_the_supporter_paused(visitor, supporter,
+                                                                      make_supporter, session):
+    make_supporter(user=supporter, paused=True, paused_reason="Injured")
+    response = visitor(supporter).post("/profile/supporter/unpause",
+                                       data={"reason": "x" * 201}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert '<p class="flash flash-error">Longer than maximum length 200.</p>' in page
+    assert "Welcome back" not in page
+    assert stored(session, supporter).paused
+
+
 def test_only_supporters_keep_a_supporter_profile(visitor, make_account, session):
     coach = make_account(roles=["coach"])
     response = visitor(coach).post("/profile/supporter", data=profile_form())
