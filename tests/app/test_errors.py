@@ -30,7 +30,7 @@ def app_with_failing_routes(app):
     def explode_api():
         return explode()
 
-    # These routes test error shapes, not CSRF (tests/app/test_accounts_security.py does).
+    # These routes test error shapes, not CSRF (tests/app/test_accounts.py does).
     for view in (invalid, explode, explode_api):
         csrf.exempt(view)
     return app
