@@ -8,12 +8,15 @@ values: :class:`Location` and :class:`Place`.
 Examples
 --------
 >>> import geodata
->>> geodata.geocode("LS6 3QS")  # doctest: +SKIP
-Location(lat=53.82..., lon=-1.58..., precision='postcode', label='LS6 3QS', ...)
->>> geodata.coarsen(geodata.geocode("LS6 3QS")).label  # doctest: +SKIP
+>>> home = geodata.geocode("LS6 3QS")
+>>> home
+Location(lat=53.82..., lon=-1.59..., precision='postcode', label='LS6 3QS', ...)
+>>> geodata.coarsen(home).label
 'LS6'
->>> geodata.coarsen(geodata.geocode("LS6 3QS"), to="sector").label  # doctest: +SKIP
+>>> geodata.coarsen(home, to="sector").label
 'LS6 3'
+>>> round(geodata.haversine_km(home.lat, home.lon, 51.5072, -0.1276))  # to London
+276
 """
 
 from ._coarsen import coarsen
@@ -27,18 +30,11 @@ from ._errors import (
     OnlineLookupError,
     PlaceNotFound,
 )
-from ._geocode import (
-    from_coordinates,
-    geocode,
-    geocode_online,
-    nearest_outward_code,
-    nearest_postcodes,
-    nearest_zip,
-    places,
-    suggest,
-)
+from ._geocode import geocode, geocode_online, places
 from ._index import build_index
 from ._location import PRECISIONS, Location, Place
+from ._reverse import from_coordinates, nearest_outward_code, nearest_postcodes, nearest_zip
+from ._suggest import suggest
 
 __all__ = [
     "EARTH_RADIUS_KM",

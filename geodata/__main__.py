@@ -10,10 +10,11 @@ import argparse
 import json
 import sys
 
-from . import _geocode
 from ._config import configure
 from ._errors import AmbiguousPlace, GeodataError
+from ._geocode import geocode
 from ._index import build_index
+from ._suggest import suggest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,10 +48,10 @@ def main(argv: list[str] | None = None) -> int:
             if not text:
                 return 0
         if args.suggest is not None:
-            found = _geocode.suggest(text, args.suggest, country=args.country)
+            found = suggest(text, args.suggest, country=args.country)
             print(json.dumps([loc.to_dict() for loc in found], indent=2))
         else:
-            print(json.dumps(_geocode.geocode(text, country=args.country).to_dict(), indent=2))
+            print(json.dumps(geocode(text, country=args.country).to_dict(), indent=2))
     except AmbiguousPlace as err:
         labels = "; ".join(c.label for c in err.candidates[:10])
         print(f"error: '{text}' is ambiguous: {labels}", file=sys.stderr)

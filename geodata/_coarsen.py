@@ -20,10 +20,11 @@ import math
 import re
 
 from ._errors import InvalidQuery
-from ._geocode import GB_REACH_KM, US_REACH_KM, _outward_location, _sector_location
+from ._geocode import outward_location, sector_location
 from ._index import STORE
 from ._location import Location
 from ._postcodes import OUTWARD_RE, outward_key, sector_key
+from ._reverse import GB_REACH_KM, US_REACH_KM
 
 __all__ = ["coarsen"]
 
@@ -83,13 +84,19 @@ def coarsen(location: Location, *, to: str = "district") -> Location:
     Examples
     --------
     >>> import geodata
-    >>> home = geodata.geocode("LS6 3QS")  # doctest: +SKIP
-    >>> geodata.coarsen(home).label  # doctest: +SKIP
+    >>> home = geodata.geocode("LS6 3QS")
+    >>> geodata.coarsen(home).label
     'LS6'
-    >>> geodata.coarsen(home, to="sector").label  # doctest: +SKIP
+    >>> geodata.coarsen(home, to="sector").label
     'LS6 3'
-    >>> geodata.coarsen(geodata.geocode("90210-1234"), to="sector").label  # doctest: +SKIP
+    >>> geodata.coarsen(geodata.geocode("90210-1234")).label
+    '902xx, CA'
+    >>> geodata.coarsen(geodata.geocode("90210-1234"), to="sector").label
     '90210'
+    >>> geodata.coarsen(geodata.geocode("CF99 1"), to="sector").label  # too few addresses
+    'CF10'
+    >>> geodata.coarsen(geodata.from_coordinates(0.123, 0.456))  # far from any postcode
+    Location(lat=0.15, lon=0.45, precision='coordinates', label='near 0.15, 0.45', ...)
     """
     if not isinstance(to, str) or to not in _GRID_CELLS_PER_DEGREE:
         raise InvalidQuery(f"coarsen's 'to' must be 'district' or 'sector', not {to!r}.")
@@ -119,7 +126,7 @@ def _to_district(location: Location) -> Location:
             if len(near):
                 row = gb.public_outward(gb.outward_of_row(int(near[0])))
         if row >= 0:
-            return _outward_location(gb, row)
+            return outward_location(gb, row)
     if location.country in ("US", None):
         us = STORE.us()
         area = None
@@ -157,7 +164,7 @@ def _to_sector(location: Location) -> Location:
                 row = gb.sector_of_row(int(near[0]))
         if row >= 0:
             if gb.sector_public[row]:
-                return _sector_location(gb, row)
+                return sector_location(gb, row)
             return _to_district(location)
     if location.country in ("US", None):
         us = STORE.us()

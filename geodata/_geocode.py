@@ -1,8 +1,7 @@
-"""The public operations: text or coordinates in, :class:`Location` out."""
+"""Forward lookup: a postcode, ZIP code or place name, as typed, to a :class:`Location`."""
 
 from __future__ import annotations
 
-import math
 import re
 
 from ._config import settings
@@ -10,62 +9,44 @@ from ._errors import AmbiguousPlace, InvalidQuery, NotCoveredOffline, PlaceNotFo
 from ._gb import EXACT, OUTWARD, SECTOR
 from ._index import STORE
 from ._location import Location, Place
-from ._places import UNKNOWN_POPULATION, gb_outward_label, nearest_public_outward
+from ._places import UNKNOWN_POPULATION, gb_outward_label
 from ._postcodes import (
     FULL_POSTCODE,
     NOT_IN_CODE_POINT,
-    OUTWARD_RE,
     Query,
-    format_postcode_key,
     outward_key,
     parse_query,
     postcode_key,
     postcode_prefix_range,
     sector_key,
 )
+from ._reverse import nearest_public_district
 
 __all__ = [
-    "from_coordinates",
+    "country_code",
+    "districts_in_area",
     "geocode",
     "geocode_online",
-    "nearest_outward_code",
-    "nearest_postcodes",
-    "nearest_zip",
+    "outward_location",
+    "outward_sort_key",
     "places",
-    "suggest",
+    "sector_location",
 ]
 
 _COUNTRIES = {"GB": "GB", "UK": "GB", "US": "US", "USA": "US", "JE": "JE", "GG": "GG", "IM": "IM"}
+# UK-style postcode areas and the country each is in; every other area is GB.
 _POSTCODE_COUNTRY = {"BT": "GB", "IM": "IM", "JE": "JE", "GY": "GG"}
 _GUERNSEY_DISTRICTS = {f"GY{i}" for i in range(1, 9)}
-#: How far from any GB postcode a point may be and still be called "near" one.
-GB_REACH_KM = 30.0
-#: How far from a US ZIP code centroid a point may be and still be called "near" it.
-US_REACH_KM = 50.0
-_SUGGEST_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]{0,2}(?: [0-9][A-Z]{0,2})?")
-_SUGGEST_ZIP = re.compile(r"[0-9]{1,5}(?:-[0-9]{0,4})?")
 
 
-def _country(country: str | None) -> str | None:
+def country_code(country: str | None) -> str | None:
+    """Return the ISO code a *country* option names, or None; raise InvalidQuery if unknown."""
     if country is None:
         return None
     code = _COUNTRIES.get(str(country).strip().upper())
     if code is None:
         raise InvalidQuery(f"country must be one of GB, US, JE, GG or IM, not {country!r}.")
     return code
-
-
-def _point(lat, lon) -> tuple[float, float]:
-    try:
-        lat, lon = float(lat), float(lon)
-    except (TypeError, ValueError) as err:
-        raise InvalidQuery(f"({lat!r}, {lon!r}) are not coordinates.") from err
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise InvalidQuery(
-            f"({lat}, {lon}) is not a point on Earth: latitude runs from -90 to 90 "
-            f"and longitude from -180 to 180."
-        )
-    return lat, lon
 
 
 def geocode(text: str, *, country: str | None = None) -> Location:
@@ -107,12 +88,21 @@ def geocode(text: str, *, country: str | None = None) -> Location:
     Examples
     --------
     >>> import geodata
-    >>> geodata.geocode("ls6 3qs").label  # doctest: +SKIP
-    'LS6 3QS'
-    >>> geodata.geocode("90210").label  # doctest: +SKIP
+    >>> geodata.geocode("ls63qs")
+    Location(lat=53.82..., lon=-1.59..., precision='postcode', label='LS6 3QS', ...)
+    >>> geodata.geocode("LS6 3").label, geodata.geocode("LS6").label
+    ('LS6 3', 'LS6')
+    >>> geodata.geocode("90210-1234").label
     '90210, Beverly Hills, CA'
+    >>> geodata.geocode("Springfield, IL").label
+    'Springfield, IL'
+    >>> try:
+    ...     geodata.geocode("Springfield")
+    ... except geodata.AmbiguousPlace as err:
+    ...     [place.label for place in err.candidates[:3]]
+    ['Springfield, MO', 'Springfield, MA', 'Springfield, IL']
     """
-    code = _country(country) if country is not None else None
+    code = country_code(country) if country is not None else None
     # The hot path: a full, covered GB postcode answered in a few microseconds.
     if code is None or code == "GB":
         try:
@@ -136,7 +126,7 @@ def geocode(text: str, *, country: str | None = None) -> Location:
         from ._online import online_geocode
 
         try:
-            return online_geocode(query.text, country=code, locate_outward=_nearest_public)
+            return online_geocode(query.text, country=code, locate_outward=nearest_public_district)
         except PlaceNotFound as online:
             raise PlaceNotFound(f"{offline} Nothing was found online either.") from online
 
@@ -168,18 +158,27 @@ def geocode_online(text: str, *, country: str | None = None) -> Location | None:
 
     Examples
     --------
+    Any geopy geocoder will do; this one stands in for Nominatim, which
+    needs the network.
+
     >>> import geodata
-    >>> geodata.geocode_online("Headingley, Leeds")  # doctest: +SKIP
-    Location(lat=53.82..., lon=-1.57..., precision='online', label='Headingley, Leeds, ...', ...)
+    >>> from geopy.location import Location as Found
+    >>> class Stadiums:
+    ...     def geocode(self, text, **options):
+    ...         return Found("Headingley Stadium, Leeds, LS6 3BR", (53.8176, -1.5822), {})
+    >>> _ = geodata.configure(geocoder=Stadiums(), min_delay_seconds=0)
+    >>> found = geodata.geocode_online("Headingley Stadium")
+    >>> found.precision, found.label, found.outward_code
+    ('online', 'Headingley Stadium, Leeds, LS6 3BR', 'LS6')
     """
     from ._online import online_geocode
 
-    code = _country(country)
+    code = country_code(country)
     tidy = " ".join(str(text).split())
     if not tidy:
         raise InvalidQuery("Enter a postcode, ZIP code or town name.")
     try:
-        return online_geocode(tidy, country=code, locate_outward=_nearest_public)
+        return online_geocode(tidy, country=code, locate_outward=nearest_public_district)
     except PlaceNotFound:
         return None
 
@@ -250,8 +249,7 @@ def _sector(query: Query) -> Location:
     sector = f"{query.outward} {query.inward}"
     row = gb.find_sector(sector_key(query.outward, query.inward))
     if row >= 0:
-        lat, lon = gb.sector_coords[row].tolist()
-        return Location(lat, lon, "sector", sector, query.outward, "GB")
+        return sector_location(gb, row)
     if not gb.outward_exists(outward_key(query.outward)):
         raise PlaceNotFound(
             f"There is no postcode district {query.outward}, so no sector {sector}."
@@ -268,8 +266,7 @@ def _outward(query: Query) -> Location:
     gb = STORE.gb()
     row = gb.find_outward(outward_key(query.outward))
     if row >= 0:
-        lat, lon = gb.outward_coords[row].tolist()
-        return Location(lat, lon, "outward_code", query.outward, query.outward, "GB")
+        return outward_location(gb, row)
     if gb.outward_exists(outward_key(query.outward)):
         raise NotCoveredOffline(
             f"Postcode district {query.outward} has no coordinates in OS Code-Point Open."
@@ -324,302 +321,12 @@ def _place_not_found(query: Query, country: str | None) -> str:
     message = f"No town or city called '{query.name}'{where} in the offline gazetteer."
     letters = query.name.strip().upper()
     if letters.isalpha() and len(letters) <= 2:
-        lo, hi = postcode_prefix_range(letters)
         gb = STORE.gb()
-        codes = [gb_outward_label(gb, r) for r in gb.key_range(gb.outward_keys, lo, hi)]
-        codes = [c for c in codes if _area(c) == letters]
-        if codes:
-            example = sorted(codes, key=_outward_sort_key)[0]
+        districts = districts_in_area(gb, letters)
+        if districts:
+            example = gb_outward_label(gb, districts[0])
             message += f" {letters} is a postcode area: add the district, like {example}."
     return message
-
-
-def _area(code: str) -> str:
-    return re.match(r"[A-Z]+", code)[0]
-
-
-def _outward_sort_key(code: str) -> tuple:
-    """Sort districts as people do: LS1, LS2, ..., LS10, not LS1, LS10, LS2."""
-    letters = _area(code)
-    rest = code[len(letters) :]
-    digits = re.match(r"[0-9]+", rest)[0]
-    return (letters, int(digits), rest[len(digits) :])
-
-
-def suggest(text: str, limit: int = 10, *, country: str | None = None) -> list[Location]:
-    """Return locations whose postcode, district, ZIP code or name starts with *text*.
-
-    For autocomplete: partial input is expected, so this never raises for
-    malformed text, it just finds less. Exact matches come first; ambiguous
-    place names are ranked by population, then country preference.
-
-    Parameters
-    ----------
-    text : str
-        What has been typed so far.
-    limit : int
-        The most to return.
-    country : {"GB", "US", "JE", "GG", "IM"}, optional
-        Only suggest places in this country.
-
-    Returns
-    -------
-    list of Location
-
-    Examples
-    --------
-    >>> import geodata
-    >>> [loc.label for loc in geodata.suggest("LS6 3Q", limit=2)]  # doctest: +SKIP
-    ['LS6 3QA', 'LS6 3QB']
-    >>> geodata.suggest("Newport")[0].label  # doctest: +SKIP
-    'Newport, Wales'
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"expected text, got {type(text).__name__}")
-    code = _country(country)
-    tidy = " ".join(text.split())
-    if not tidy or limit <= 0:
-        return []
-    upper = tidy.upper()
-    if _SUGGEST_ZIP.fullmatch(tidy):
-        return _suggest_zips(tidy[:5], limit) if code in (None, "US") else []
-    if _SUGGEST_POSTCODE.fullmatch(upper):
-        return _suggest_postcodes(upper, limit) if code in (None, "GB") else []
-    found = _suggest_places(tidy, limit, code)
-    if upper.isalpha() and len(upper) <= 2 and code in (None, "GB"):
-        found += _suggest_area(upper, limit - len(found))
-    return found[:limit]
-
-
-def _suggest_zips(digits: str, limit: int) -> list[Location]:
-    us = STORE.us()
-    out = []
-    for row in us.prefix_rows(digits):
-        if us.located(row):
-            lat, lon = us.coords[row].tolist()
-            out.append(Location(lat, lon, "zip", us.label(row), None, "US"))
-            if len(out) >= limit:
-                break
-    return out
-
-
-def _suggest_area(letters: str, limit: int) -> list[Location]:
-    if limit <= 0:
-        return []
-    gb = STORE.gb()
-    lo, hi = postcode_prefix_range(letters)
-    rows = [
-        r
-        for r in gb.key_range(gb.outward_keys, lo, hi)
-        if _area(gb_outward_label(gb, r)) == letters
-    ]
-    rows.sort(key=lambda r: _outward_sort_key(gb_outward_label(gb, r)))
-    return [
-        _outward_location(gb, r) for r in rows if gb.find_outward(int(gb.outward_keys[r])) >= 0
-    ][:limit]
-
-
-def _outward_location(gb, row: int) -> Location:
-    label = gb_outward_label(gb, row)
-    lat, lon = gb.outward_coords[row].tolist()
-    return Location(lat, lon, "outward_code", label, label, "GB")
-
-
-def _sector_location(gb, row: int) -> Location:
-    raw = int(gb.sector_keys[row]).to_bytes(8, "big").decode("ascii")
-    outward = raw[:4].rstrip()
-    lat, lon = gb.sector_coords[row].tolist()
-    return Location(lat, lon, "sector", f"{outward} {raw[4]}", outward, "GB")
-
-
-def _suggest_postcodes(upper: str, limit: int) -> list[Location]:
-    gb = STORE.gb()
-    found: list[Location] = []
-    seen: set[str] = set()
-
-    def add(loc: Location) -> bool:
-        if loc.label not in seen:
-            seen.add(loc.label)
-            found.append(loc)
-        return len(found) >= limit
-
-    parts = upper.split(" ")
-    prefixes: list[tuple[str, str]] = []
-    if len(parts) == 2:
-        prefixes.append((parts[0], parts[1]))
-    else:
-        compact = parts[0]
-        lo, hi = postcode_prefix_range(compact)
-        outwards = [
-            r
-            for r in gb.key_range(gb.outward_keys, lo, hi)
-            if not math.isnan(gb.outward_coords[r, 0])
-        ]
-        outwards.sort(key=lambda r: _outward_sort_key(gb_outward_label(gb, r)))
-        for r in outwards:
-            if add(_outward_location(gb, r)):
-                return found
-        if len(outwards) == 1 and gb_outward_label(gb, outwards[0]) == compact:
-            prefixes.append((compact, ""))
-        for cut in range(2, len(compact)):
-            if OUTWARD_RE.fullmatch(compact[:cut]) and re.fullmatch(r"[0-9][A-Z]?", compact[cut:]):
-                prefixes.append((compact[:cut], compact[cut:]))
-    for outward, inward in prefixes:
-        if not OUTWARD_RE.fullmatch(outward):
-            continue
-        if len(inward) <= 1:
-            lo, hi = postcode_prefix_range(f"{outward:<4}{inward}")
-            for r in gb.key_range(gb.sector_keys, lo, hi):
-                if not math.isnan(gb.sector_coords[r, 0]) and add(_sector_location(gb, r)):
-                    return found
-        if not inward:
-            continue
-        lo, hi = postcode_prefix_range(f"{outward:<4}{inward}")
-        for r in gb.key_range(gb.keys, lo, hi):
-            if gb.level[r] == EXACT:
-                lat, lon = gb.coords[r].tolist()
-                loc = Location(
-                    lat, lon, "postcode", format_postcode_key(int(gb.keys[r])), outward, "GB"
-                )
-                if add(loc):
-                    return found
-    return found
-
-
-def _suggest_places(text: str, limit: int, country: str | None) -> list[Location]:
-    index = STORE.places()
-    rows = index.prefix(
-        text, country=country, preference=settings().country_preference, limit=limit
-    )
-    return [index.place(r).to_location() for r in rows]
-
-
-def _nearest_public(lat: float, lon: float) -> str | None:
-    return nearest_public_outward(STORE.gb(), lat, lon, GB_REACH_KM)
-
-
-def nearest_outward_code(lat: float, lon: float, *, max_km: float = GB_REACH_KM) -> str | None:
-    """Return the GB outward code (district) nearest a point, for "near LS6".
-
-    The district is that of the nearest postcode, not of the nearest district
-    centre, so the answer is right near boundaries. Single-organisation and
-    tiny-island districts are reported as the nearest ordinary district.
-
-    Parameters
-    ----------
-    lat, lon : float
-        WGS84 degrees.
-    max_km : float
-        Beyond this distance from every GB postcode the point is not in Great
-        Britain and the answer is None.
-
-    Returns
-    -------
-    str or None
-
-    Examples
-    --------
-    >>> import geodata
-    >>> geodata.nearest_outward_code(53.8176, -1.5822)  # doctest: +SKIP
-    'LS6'
-    >>> geodata.nearest_outward_code(40.7484, -73.9967) is None  # doctest: +SKIP
-    True
-    """
-    lat, lon = _point(lat, lon)
-    return nearest_public_outward(STORE.gb(), lat, lon, max_km)
-
-
-def nearest_postcodes(
-    lat: float, lon: float, k: int = 10, *, max_km: float = GB_REACH_KM
-) -> list[Location]:
-    """Return the real, located GB postcodes nearest a point, nearest first.
-
-    Parameters
-    ----------
-    lat, lon : float
-        WGS84 degrees.
-    k : int
-        How many to return at most.
-    max_km : float
-        Ignore postcodes further away than this; far from Great Britain the
-        list is empty.
-
-    Returns
-    -------
-    list of Location
-        Precision ``"postcode"``.
-
-    Examples
-    --------
-    >>> import geodata
-    >>> [p.label for p in geodata.nearest_postcodes(53.8174, -1.5805, k=1)]  # doctest: +SKIP
-    ['LS6 3BU']
-    """
-    lat, lon = _point(lat, lon)
-    if not isinstance(k, int) or k < 0:
-        raise InvalidQuery(f"k must be a whole number of postcodes, not {k!r}.")
-    gb = STORE.gb()
-    rows, _ = gb.nearest(lat, lon, k, max_km)
-    out = []
-    for r in rows.tolist():
-        label = format_postcode_key(int(gb.keys[r]))
-        plat, plon = gb.coords[r].tolist()
-        out.append(Location(plat, plon, "postcode", label, label.split()[0], "GB"))
-    return out
-
-
-def nearest_zip(lat: float, lon: float, *, max_km: float = US_REACH_KM) -> Location | None:
-    """Return the US ZIP code whose centroid is nearest a point.
-
-    Parameters
-    ----------
-    lat, lon : float
-        WGS84 degrees.
-    max_km : float
-        Beyond this the point is not near any ZIP code and the answer is None.
-
-    Returns
-    -------
-    Location or None
-        Precision ``"zip"``.
-
-    Examples
-    --------
-    >>> import geodata
-    >>> geodata.nearest_zip(34.0901, -118.4065).label  # doctest: +SKIP
-    '90210, Beverly Hills, CA'
-    """
-    lat, lon = _point(lat, lon)
-    us = STORE.us()
-    row, km = us.nearest(lat, lon)
-    if km > max_km:
-        return None
-    zlat, zlon = us.coords[row].tolist()
-    return Location(zlat, zlon, "zip", us.label(row), None, "US")
-
-
-def from_coordinates(lat: float, lon: float) -> Location:
-    """Return a :class:`Location` for a point the user gave ("use my location").
-
-    The point is kept; the label says roughly where it is without naming it:
-    ``"near LS6"`` in Great Britain, ``"near Beverly Hills, CA"`` in the US.
-
-    Examples
-    --------
-    >>> import geodata
-    >>> geodata.from_coordinates(53.8176, -1.5822).label  # doctest: +SKIP
-    'near LS6'
-    """
-    lat, lon = _point(lat, lon)
-    outward = nearest_public_outward(STORE.gb(), lat, lon, GB_REACH_KM)
-    if outward is not None:
-        return Location(lat, lon, "coordinates", f"near {outward}", outward, "GB")
-    us = STORE.us()
-    row, km = us.nearest(lat, lon)
-    if km <= US_REACH_KM:
-        city, state, _ = us.info[row]
-        return Location(lat, lon, "coordinates", f"near {city}, {state}", None, "US")
-    return Location(lat, lon, "coordinates", f"{lat:.4f}, {lon:.4f}", None, None)
 
 
 def places(country: str, *, min_population: int = 0) -> list[Place]:
@@ -639,10 +346,55 @@ def places(country: str, *, min_population: int = 0) -> list[Place]:
     Examples
     --------
     >>> import geodata
-    >>> geodata.places("GB", min_population=1_000_000)[0].name  # doctest: +SKIP
-    'London'
+    >>> [p.name for p in geodata.places("GB", min_population=1_000_000)]
+    ['London', 'Birmingham']
     """
-    code = _country(country)
+    code = country_code(country)
     if code is None:
         raise InvalidQuery("places() needs a country, e.g. 'GB' or 'US'.")
     return STORE.places().in_country(code, min_population)
+
+
+# GB districts and sectors as Locations, by index row. Type-ahead and
+# coarsening use these too, so a district or sector reads the same whichever
+# way it was reached.
+
+
+def outward_location(gb, row: int) -> Location:
+    """Return the :class:`Location` of a GB district row (``"LS6"``)."""
+    label = gb_outward_label(gb, row)
+    lat, lon = gb.outward_coords[row].tolist()
+    return Location(lat, lon, "outward_code", label, label, "GB")
+
+
+def sector_location(gb, row: int) -> Location:
+    """Return the :class:`Location` of a GB sector row (``"LS6 3"``)."""
+    raw = int(gb.sector_keys[row]).to_bytes(8, "big").decode("ascii")
+    outward = raw[:4].rstrip()
+    lat, lon = gb.sector_coords[row].tolist()
+    return Location(lat, lon, "sector", f"{outward} {raw[4]}", outward, "GB")
+
+
+def districts_in_area(gb, letters: str) -> list[int]:
+    """Return the district rows of a postcode area (``"LS"``), in the order people count them."""
+    lo, hi = postcode_prefix_range(letters)
+    # The key range for "L" also holds LS, LA...: keep the area's own districts.
+    rows = [
+        r
+        for r in gb.key_range(gb.outward_keys, lo, hi)
+        if _area(gb_outward_label(gb, r)) == letters
+    ]
+    rows.sort(key=lambda r: outward_sort_key(gb_outward_label(gb, r)))
+    return rows
+
+
+def _area(code: str) -> str:
+    return re.match(r"[A-Z]+", code)[0]
+
+
+def outward_sort_key(code: str) -> tuple:
+    """Sort districts as people do: LS1, LS2, ..., LS10, not LS1, LS10, LS2."""
+    letters = _area(code)
+    rest = code[len(letters) :]
+    digits = re.match(r"[0-9]+", rest)[0]
+    return (letters, int(digits), rest[len(digits) :])
