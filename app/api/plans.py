@@ -30,13 +30,13 @@ from app.schemas.plans import (
     ReflectiveLogSchema,
     ReviewArgs,
 )
-from app.services import caseload, plans, reflective_log
+from app.services import caseload, plan_access, plan_read_model, plans, reflective_log
 
 blp = Blueprint("plans", __name__, description="Development plans and reflective logs")
 
 
 def _plan(plan_id: int) -> dict:
-    return plans.plan_view(db.session, current_user, plan_id)
+    return plan_read_model.plan_view(db.session, current_user, plan_id)
 
 
 def _entry(plan_id: int, entry_id: int) -> dict:
@@ -52,7 +52,7 @@ class Plans(MethodView):
     @errors(blp, 401)
     def get(self):
         """The plans you take part in: your own, then those of the coaches you support."""
-        return plans.visible_plans(db.session, current_user)
+        return plan_access.visible_plans(db.session, current_user)
 
     @blp.arguments(PlanCreateArgs)
     @blp.response(201, PlanSchema)
@@ -99,7 +99,7 @@ class Changes(MethodView):
     @errors(blp, 401, 404)
     def get(self, plan_id):
         """Every proposed change to the plan, newest first."""
-        return plans.changes(db.session, current_user, plan_id)
+        return plan_read_model.changes(db.session, current_user, plan_id)
 
     @blp.arguments(ProposalArgs)
     @blp.response(201, PlanSchema)

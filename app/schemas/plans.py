@@ -10,8 +10,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
-from app.schemas.profiles import DATES, KEY
 from app.schemas.text import Line, Text
+from app.schemas.values import DATES, KEY
 
 ID = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 MAX_GOALS = 20
@@ -25,15 +25,21 @@ class WeightedNeedArgs(Schema):
                               metadata={"description": "1 (nice to have) to 5 (essential)"})
 
 
-class PlanGoalArgs(Schema):
+class GoalArgs(Schema):
+    """A goal as the coach profile gives it: its title and target date."""
+
     id = fields.Integer(load_default=None, allow_none=True,
                         validate=validate.Range(min=1, max=MAX_ID),
                         metadata={"description": "An existing goal's id; none for a new goal"})
     title = Line(required=True, validate=validate.Length(min=1, max=200))
-    success_measure = Text(load_default="", validate=validate.Length(max=2000),
-                                    metadata={"description": "How you will know it is "
-                                                             "achieved"})
     target_date = fields.Date(load_default=None, allow_none=True, validate=DATES)
+
+
+class PlanGoalArgs(GoalArgs):
+    """A goal as the plan holds it, with how its success is judged."""
+
+    success_measure = Text(load_default="", validate=validate.Length(max=2000),
+                           metadata={"description": "How you will know it is achieved"})
 
 
 class PlanContentArgs(FormArgs):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.schemas.accounts import FormArgs
+from app.schemas.plans import MAX_GOALS, GoalArgs, WeightedNeedArgs
 from app.schemas.text import Line, Text
+from app.schemas.values import DATES, KEY
 
-KEY = Line(validate=validate.Length(min=1, max=60))
-DATES = validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31))
-MAX_GOALS = 20
 SEARCH_AREAS = ("sector", "district")
 
 
@@ -111,19 +108,6 @@ class SupporterProfileSchema(Schema):
                                                                   "search, in words"})
 
 
-class PlanNeedArgs(Schema):
-    key = KEY
-    priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5),
-                              metadata={"description": "1 (nice to have) to 5 (essential)"})
-
-
-class GoalArgs(Schema):
-    id = fields.Integer(load_default=None, allow_none=True,
-                        validate=validate.Range(min=1, max=2**63 - 1))
-    title = Line(required=True, validate=validate.Length(min=1, max=200))
-    target_date = fields.Date(load_default=None, allow_none=True, validate=DATES)
-
-
 class CoachProfileArgs(FormArgs):
     """A coach's profile and their development plan's needs and goals."""
 
@@ -137,7 +121,7 @@ class CoachProfileArgs(FormArgs):
                              validate=validate.Length(max=100),
                              metadata={"description": "Your postcode, town or ZIP: kept "
                                                       "private; prefills your searches"})
-    needs = fields.List(fields.Nested(PlanNeedArgs), load_default=list,
+    needs = fields.List(fields.Nested(WeightedNeedArgs), load_default=list,
                         validate=validate.Length(max=40),
                         metadata={"description": "Your plan's needs with priorities"})
     goals = fields.List(fields.Nested(GoalArgs), load_default=list,
@@ -155,25 +139,31 @@ class CoachProfileArgs(FormArgs):
 
 
 class CoachProfileFormArgs(CoachProfileArgs):
-    """The coach page: a priority select per need, and rows of goals."""
+    """The coach page: a priority select per need, and rows of goals.
+
+    The needs and goals are the plan's. The page shows their fields only while
+    nobody shares the plan; without them, the plan is left as it is.
+    """
+
+    needs = fields.List(fields.Nested(WeightedNeedArgs), validate=validate.Length(max=40))
+    goals = fields.List(fields.Nested(GoalArgs), validate=validate.Length(max=MAX_GOALS))
 
     def tidy(self, data):
         data = super().tidy(data)
-        data["needs"] = [{"key": name.removeprefix("need-"), "priority": value}
-                         for name, value in list(data.items())
-                         if name.startswith("need-") and value not in ("", None, "0")]
-        for name in [n for n in data if n.startswith("need-")]:
+        selects = [name for name in data if name.startswith("need-")]
+        if selects:
+            data["needs"] = [{"key": name.removeprefix("need-"), "priority": data[name]}
+                             for name in selects if data[name] not in ("", None, "0")]
+        for name in selects:
             data.pop(name)
-        ids, titles, targets = (data.pop(n, []) for n in ("goal_id", "goal_title",
-                                                          "goal_target"))
-        goals = []
-        for i, title in enumerate(titles):
-            if not (title or "").strip():
-                continue
-            goals.append({"id": (ids[i] if i < len(ids) else "") or None,
-                          "title": title.strip(),
-                          "target_date": (targets[i] if i < len(targets) else "") or None})
-        data["goals"] = goals
+        ids, titles, targets = (data.pop(n, None) for n in ("goal_id", "goal_title",
+                                                            "goal_target"))
+        if titles is not None:
+            ids, targets = ids or [], targets or []
+            data["goals"] = [{"id": (ids[i] if i < len(ids) else "") or None,
+                              "title": title.strip(),
+                              "target_date": (targets[i] if i < len(targets) else "") or None}
+                             for i, title in enumerate(titles) if (title or "").strip()]
         data.setdefault("event_groups", [])
         return data
 
@@ -199,6 +189,9 @@ class CoachProfileSchema(Schema):
     needs = fields.List(fields.Nested(PlanNeedSchema))
     goals = fields.List(fields.Nested(GoalSchema))
     plan_id = fields.Integer(allow_none=True)
+    plan_shared_with = fields.List(Line(), metadata={
+        "description": "Supporters working on the plan with you: while there are any, its "
+                       "needs and goals change by proposal on the plan, not here"})
 
 
 class SearchDefaultsSchema(Schema):

@@ -31,7 +31,7 @@ from app.models import (
     User,
 )
 from app.services import audit, mailer
-from app.services.plans import OPEN_PLAN_STATUSES, access, current_plan_id
+from app.services.plan_access import OPEN_PLAN_STATUSES, access, current_plan_id
 
 SORTS = ("overdue", "next_review", "last_log", "coach")
 SHOW = ("active", "closed", "all")

@@ -41,7 +41,7 @@ from app.services import audit, mailer
 
 # Capacity is locked exactly as accepting a request locks it; see support_requests.
 from app.services.eligibility import is_searchable
-from app.services.plans import OPEN_PLAN_STATUSES
+from app.services.plan_access import OPEN_PLAN_STATUSES
 from app.services.search import Origin, build_query, index_cache
 from app.services.support_requests import close_when_full, lock_supporter, places_left
 

@@ -44,7 +44,7 @@ from app.models.profiles import (
     supporter_roles,
 )
 from app.services import geocoding, passwords
-from app.services.plans import default_review_dates
+from app.services.plan_access import default_review_dates
 from app.services.profiles import public_place
 from app.services.taxonomy import seed_taxonomy
 

@@ -25,19 +25,16 @@ import geodata
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
     CoachProfile,
-    DevelopmentPlan,
     EventGroup,
     Need,
-    PlanGoal,
-    PlanNeed,
     Qualification,
     SupporterProfile,
     SupportRole,
     User,
 )
-from app.services import audit, geocoding, mailer
+from app.services import audit, geocoding, mailer, plans
+from app.services.plan_access import current_plan, engagements_on
 
-OPEN_PLAN_STATUSES = ("draft", "active")
 TOWN_MIN_POPULATION = 10_000
 TOWN_REACH_KM = 30.0
 
@@ -397,15 +394,6 @@ def coach_profile(session: Session, user: User) -> CoachProfile | None:
     return session.scalar(select(CoachProfile).where(CoachProfile.user_id == user.id))
 
 
-def current_plan(session: Session, user: User) -> DevelopmentPlan | None:
-    """Return the coach's open development plan (the newest draft or active one)."""
-    return session.scalar(
-        select(DevelopmentPlan)
-        .where(DevelopmentPlan.coach_id == user.id,
-               DevelopmentPlan.status.in_(OPEN_PLAN_STATUSES))
-        .order_by(DevelopmentPlan.id.desc()).limit(1))
-
-
 def save_coach_profile(session: Session, user: User, data: dict, *,
                        now: datetime | None = None) -> CoachProfile:
     """Create or update the coach's profile and their plan's needs and goals."""
@@ -428,58 +416,17 @@ def save_coach_profile(session: Session, user: User, data: dict, *,
             profile.latitude = profile.longitude = None
             profile.postcode = profile.outward_code = profile.place_label = None
     if "needs" in data or "goals" in data:
-        from app.services import plans
-
-        plan = current_plan(session, user)
-        before = plans.content_of(plan) if plan is not None else None
-        if plan is None:
-            plan = DevelopmentPlan(coach_id=user.id, status="active")
-            session.add(plan)
-        if "needs" in data:
-            _set_needs(session, plan, data["needs"])
-        if "goals" in data:
-            _set_goals(plan, data["goals"])
-        # Versions the change, or refuses it while a supporter shares the plan.
-        plans.after_profile_edit(session, user, plan, before, now=now)
+        # The plan's own use case: versioned, and refused once a supporter shares it.
+        plans.edit_needs_and_goals(session, user, needs=data.get("needs"),
+                                   goals=data.get("goals"), now=now)
     session.flush()
     return profile
-
-
-def _set_needs(session: Session, plan: DevelopmentPlan, needs: list[dict]) -> None:
-    wanted = {item["key"]: item["priority"] for item in needs}
-    rows = {n.key: n for n in _by_keys(session, Need, list(wanted), "needs")}
-    current = {pn.need.key: pn for pn in plan.needs}
-    plan.needs = [pn for key, pn in current.items() if key in wanted]
-    for key, priority in wanted.items():
-        if key in current:
-            current[key].priority = priority
-        else:
-            plan.needs.append(PlanNeed(need=rows[key], priority=priority))
-
-
-def _set_goals(plan: DevelopmentPlan, goals: list[dict]) -> None:
-    """Update goals by id, add new ones, drop the ones no longer listed."""
-    existing = {g.id: g for g in plan.goals}
-    kept = []
-    for item in goals:
-        goal_id = item.get("id")
-        if goal_id is not None:
-            goal = existing.get(goal_id)
-            if goal is None:
-                raise InvalidInput("A goal is not part of your plan.",
-                                   errors={"goals": [f"No goal {goal_id} in your plan."]})
-        else:
-            goal = PlanGoal()
-        goal.title = item["title"].strip()
-        goal.target_date = item.get("target_date")
-        kept.append(goal)
-    plan.goals = kept
 
 
 def coach_view(session: Session, user: User) -> dict:
     """Return the coach's own profile and plan, for their form and the API."""
     profile = coach_profile(session, user)
-    plan = current_plan(session, user)
+    plan = current_plan(session, user.id)
     needs = sorted(plan.needs, key=lambda pn: (-pn.priority, pn.need.sort_order)) if plan else []
     return {
         "qualification": profile.qualification.key if profile and profile.qualification
@@ -493,6 +440,10 @@ def coach_view(session: Session, user: User) -> dict:
         "goals": [{"id": g.id, "title": g.title, "target_date": g.target_date}
                   for g in plan.goals] if plan else [],
         "plan_id": plan.id if plan else None,
+        # Once supporters share the plan, its needs and goals change by proposal.
+        "plan_shared_with": [e.supporter.user.display_name
+                             for e in engagements_on(session, plan) if e.status == "active"]
+        if plan else [],
     }
 
 

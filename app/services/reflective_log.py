@@ -1,6 +1,6 @@
 """The reflective log: the coach's entries, comments on them, goal progress they evidence.
 
-Access follows the plan (``plans.access``): the coach writes, edits and deletes
+Access follows the plan (``plan_access.access``): the coach writes, edits and deletes
 their own entries; the coach and the supporters working with them now comment and
 record a goal's progress, which needs a log entry as evidence; a supporter
 whose engagement has ended and admins read; everyone else gets 404.
@@ -23,7 +23,8 @@ from app.models import (
     User,
 )
 from app.services import audit, mailer
-from app.services.plans import GOAL_STATUS_NAMES, OPEN_PLAN_STATUSES, PlanAccess, access
+from app.services.plan_access import OPEN_PLAN_STATUSES, PlanAccess, access
+from app.services.plan_content import GOAL_STATUS_NAMES
 
 ENTRY_NOT_FOUND = "No reflective log entry with that id in this plan."
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.models import CaseloadReminder, DevelopmentPlan, Engagement, SupporterProfile, User
 from app.services import mailer
 from app.services.caseload import last_entries, log_status, overdue_reviews, plan_of
-from app.services.plans import OPEN_PLAN_STATUSES
+from app.services.plan_access import OPEN_PLAN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.services import audit, mailer, profiles
 from app.services.eligibility import is_searchable, may_share_contact, searchable
+from app.services.plan_access import current_plan
 
 NOT_FOUND = "No support request with that id."
 CONTACT_WITHHELD = ("Contact details are hidden while {name}'s safeguarding check, licence or "
@@ -57,7 +58,7 @@ def request_form_context(session: Session, coach: User, supporter_id: int, *,
     """Return what the request form needs, or raise why no request can be sent."""
     now = now or datetime.now(UTC)
     profile = _requestable(session, coach, supporter_id, now)
-    plan = profiles.current_plan(session, coach) if coach.has_role("coach") else None
+    plan = current_plan(session, coach.id) if coach.has_role("coach") else None
     return {"supporter": profile, "plan": plan, "places_left": places_left(session, profile)}
 
 
@@ -107,7 +108,7 @@ def send_request(session: Session, coach: User, data: dict, *,
     if pending >= config["PENDING_REQUESTS_LIMIT"]:
         raise Conflict(f"You have {pending} requests waiting for answers: withdraw one "
                        "before sending another.")
-    plan = profiles.current_plan(session, coach) if data.get("share_plan") else None
+    plan = current_plan(session, coach.id) if data.get("share_plan") else None
 
     support_request = SupportRequest(
         coach_id=coach.id, supporter_id=profile.id, role_id=role.id,

@@ -31,7 +31,7 @@ def _party_to_request(session: Session, user: User, request_id) -> None:
 
 
 def _plan(session: Session, user: User, plan_id) -> None:
-    from app.services.plans import access
+    from app.services.plan_access import access
 
     access(session, user, plan_id)
 
