@@ -82,27 +82,38 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, widget
-    from app.api import register_api
+    from app import widget
+    from app.admin import bp as admin_bp
+    from app.api import bodies, register_api
+    from app.auth import bp as auth_bp
+    from app.auth import sessions
     from app.caseload import bp as caseload_bp
-    from app.web import bp as web_bp
-
-    app.register_blueprint(web_bp)
-    auth.register(app)
-    app.register_blueprint(caseload_bp)
-    register_api(app)
-    widget.register(app)
-    from app.api import bodies
     from app.routing import register_access_checks
+    from app.services import mailer
+    from app.support import bp as support_bp
+    from app.web import bp as web_bp
+    from app.widget import api_bp as widget_api_bp
+    from app.widget import bp as widget_bp
 
+    sessions.init_app(app)  # sign-in, timeouts, sign-out on the server
+    app.after_request(mailer.send_queued_after_request)
+    app.register_blueprint(web_bp)            # home, search, public profiles
+    app.register_blueprint(auth_bp)           # accounts
+    app.register_blueprint(support_bp)        # profiles and support requests
+    app.register_blueprint(admin_bp)          # verification, roles, email, widgets
+    app.register_blueprint(caseload_bp)       # plans, logs, the caseload
+    register_api(app)                         # /api/v1 and its OpenAPI description
+    widget.without_cookies_or_csrf(app)
+    app.register_blueprint(widget_bp)         # /widget.js, /embed.js, /embed
+    app.register_blueprint(widget_api_bp)     # /widget/api/v1
     register_access_checks(app)  # first: 404 before anything about the body
     bodies.register(app)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from app import errors
+    from app import error_handlers
 
-    errors.register_error_handlers(app)
+    error_handlers.register_error_handlers(app)
 
 
 def register_commands(app: Flask) -> None:

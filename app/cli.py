@@ -31,7 +31,7 @@ def seed_taxonomy_command():
 @with_appcontext
 def seed_demo_command(seed, supporters, coaches, today):
     """Fill an empty database with the demo population (skipped if already there)."""
-    from app.services.demo_data import DEMO_PASSWORD, seed_demo
+    from app.demo import DEMO_PASSWORD, seed_demo
 
     _configure_geodata()
     counts = seed_demo(

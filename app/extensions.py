@@ -13,8 +13,6 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app.api.base import Api
-
 # Stable constraint names let Alembic alter and drop constraints on both
 # SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
@@ -28,7 +26,6 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
-api = Api()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 talisman = Talisman()
@@ -76,7 +73,6 @@ def register_extensions(app):
                      render_as_batch=True, compare_type=True)
     limiter.init_app(app)
     _warn_if_rate_limits_cannot_hold(app)
-    api.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     from app.security import talisman_options

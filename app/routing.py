@@ -15,11 +15,12 @@ class IdConverter(IntegerConverter):
 
 
 def register_converters(app) -> None:
-    from app.extensions import api
-
     app.url_map.converters["id"] = IdConverter
-    api.register_converter(IdConverter, lambda converter: {
-        "type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID})
+
+
+def id_parameter_schema(converter: IdConverter) -> dict:
+    """How OpenAPI describes an ``<id:...>`` path parameter."""
+    return {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app.api.base import Api
+
+api = Api()
+
 
 def register_api(app: Flask) -> None:
-    """Register every API blueprint on the shared flask-smorest Api."""
+    """Bind the flask-smorest Api to ``app`` and register every API blueprint on it."""
     from app.api.accounts import blp as accounts_blp
     from app.api.allocation import blp as allocation_blp
     from app.api.caseload import blp as caseload_blp
@@ -16,8 +20,10 @@ def register_api(app: Flask) -> None:
     from app.api.search import blp as search_blp
     from app.api.system import blp as system_blp
     from app.api.taxonomy import blp as taxonomy_blp
-    from app.extensions import api
+    from app.routing import IdConverter, id_parameter_schema
 
+    api.init_app(app)
+    api.register_converter(IdConverter, id_parameter_schema)
     api.register_blueprint(system_blp, url_prefix="/")
     api.register_blueprint(taxonomy_blp, url_prefix="/api/v1")
     api.register_blueprint(search_blp, url_prefix="/api/v1")

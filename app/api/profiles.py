@@ -18,7 +18,7 @@ from app.schemas.profiles import (
     SupporterProfileArgs,
     SupporterProfileSchema,
 )
-from app.services import profiles
+from app.services import coach_profiles, profiles
 
 blp = Blueprint("profiles", __name__, description="Your profiles, and verification by admins")
 
@@ -92,16 +92,16 @@ class MyCoachProfile(MethodView):
     @errors(blp, 401)
     def get(self):
         """Your coach profile and your development plan's needs and goals."""
-        return profiles.coach_view(db.session, current_user)
+        return coach_profiles.coach_view(db.session, current_user)
 
     @blp.arguments(CoachProfileArgs)
     @blp.response(200, CoachProfileSchema)
     @errors(blp, 400, 401, 404, 409, 422)
     def put(self, args):
         """Replace your coach profile and your plan's needs (with priorities) and goals."""
-        profiles.save_coach_profile(db.session, current_user, args)
+        coach_profiles.save_coach_profile(db.session, current_user, args)
         db.session.commit()
-        return profiles.coach_view(db.session, current_user)
+        return coach_profiles.coach_view(db.session, current_user)
 
 
 @blp.route("/me/search-defaults")
@@ -112,7 +112,7 @@ class MySearchDefaults(MethodView):
     @errors(blp, 401)
     def get(self):
         """The search a coach starts from: place, event groups, needs by priority, etc."""
-        return profiles.search_defaults(db.session, current_user)
+        return coach_profiles.search_defaults(db.session, current_user)
 
 
 @blp.route("/admin/verification")

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import login_user, logout_user
 
-from app.errors import DATABASE_AWAY, as_anonymous_for_now, error_response, wants_json
+from app.error_handlers import as_anonymous_for_now, error_response, wants_json
+from app.errors import DATABASE_AWAY
 from app.extensions import db, login_manager
 from app.models import User
 from app.services import sign_ins

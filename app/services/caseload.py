@@ -31,6 +31,7 @@ from app.models import (
     User,
 )
 from app.services import audit, mailer
+from app.services.capacity import active_engagements
 from app.services.plan_access import OPEN_PLAN_STATUSES, access, current_plan_id
 
 SORTS = ("overdue", "next_review", "last_log", "coach")
@@ -138,8 +139,7 @@ def caseload(session: Session, actor: User, args: dict, *, today: date | None = 
         rows.append(row)
     rows.sort(key=_sort_key(args.get("sort", "overdue")))
 
-    active = session.scalar(select(func.count()).select_from(Engagement).where(
-        Engagement.supporter_id == profile.id, Engagement.status == "active")) or 0
+    active = active_engagements(session, profile.id)
     roles = session.execute(
         select(SupportRole.key, SupportRole.name).join(
             Engagement, Engagement.role_id == SupportRole.id)

@@ -38,12 +38,13 @@ from app.models import (
     UserRole,
 )
 from app.services import audit, mailer
+from app.services.capacity import lock_supporter, places_left
 
 # Capacity is locked exactly as accepting a request locks it; see support_requests.
 from app.services.eligibility import is_searchable
 from app.services.plan_access import OPEN_PLAN_STATUSES
 from app.services.search import Origin, build_query, index_cache
-from app.services.support_requests import close_when_full, lock_supporter, places_left
+from app.services.support_requests import close_when_full
 
 ROLE = "coach_developer"
 NOT_FOUND = "No allocation with that id."

@@ -56,3 +56,24 @@ def is_searchable(session: Session, profile: SupporterProfile, today: date) -> b
         select(func.count()).select_from(SupporterProfile)
         .join(User, User.id == SupporterProfile.user_id)
         .where(SupporterProfile.id == profile.id, searchable(today))) == 1
+
+
+def supporter_status(profile: SupporterProfile | None, today: date) -> list[str]:
+    """Say in words why a profile is or is not in search today."""
+    if profile is None:
+        return ["You have no supporter profile yet."]
+    notes = []
+    if profile.verified_at is None:
+        notes.append("Waiting for an admin to verify your profile: you are not in search yet.")
+    for label, expires in (("safeguarding check", profile.safeguarding_expires_on),
+                           ("licence", profile.licence_expires_on)):
+        if expires is None:
+            notes.append(f"Add your {label} expiry date: you are not in search without it.")
+        elif expires < today:
+            notes.append(f"Your {label} expired on {expires:%d %B %Y}: renew it to appear "
+                         "in search again.")
+    if profile.paused:
+        notes.append(f"Paused: {profile.paused_reason or 'you are not taking requests.'}")
+    if not profile.visible:
+        notes.append("Hidden: you chose not to appear in search.")
+    return notes

@@ -31,8 +31,10 @@ from app.models import (
     SupportRole,
     User,
 )
-from app.services import audit, mailer, profiles
-from app.services.eligibility import is_searchable, may_share_contact, searchable
+from app.services import audit, mailer
+from app.services.capacity import lock_supporter, places_left
+from app.services.coach_profiles import search_defaults
+from app.services.eligibility import is_searchable, may_share_contact, searchable, supporter_status
 from app.services.plan_access import current_plan
 
 NOT_FOUND = "No support request with that id."
@@ -44,13 +46,6 @@ CONTACT_WITHHELD = ("Contact details are hidden while {name}'s safeguarding chec
 class ExpiryReport:
     expired: int = 0
     paused: list[int] = field(default_factory=list)
-
-
-def places_left(session: Session, profile: SupporterProfile) -> int:
-    """Return the supporter's capacity minus their active engagements."""
-    active = session.scalar(select(func.count()).select_from(Engagement).where(
-        Engagement.supporter_id == profile.id, Engagement.status == "active")) or 0
-    return profile.capacity - active
 
 
 def request_form_context(session: Session, coach: User, supporter_id: int, *,
@@ -151,16 +146,6 @@ def _load(session: Session, user: User, request_id: int, *, lock: bool = False) 
     return found
 
 
-def lock_supporter(session: Session, supporter_id: int) -> SupporterProfile:
-    """Lock the supporter's row: every change to their requests takes this lock first.
-
-    One order for every writer (supporter row, then request rows) means no
-    deadlocks, and accepts for one supporter run one at a time.
-    """
-    return session.scalar(select(SupporterProfile).where(SupporterProfile.id == supporter_id)
-                          .with_for_update().execution_options(populate_existing=True))
-
-
 def _as_supporter(session, user, request_id, *, lock=False) -> SupportRequest:
     found = _load(session, user, request_id)
     if found.supporter.user_id != user.id:
@@ -219,7 +204,7 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
         raise Conflict("Confirm your email address before accepting requests.")
     # Eligibility wins, checked again now: accepting shares the coach's contact details.
     if not is_searchable(session, profile, now.date()):
-        notes = profiles.supporter_status(profile, now.date())
+        notes = supporter_status(profile, now.date())
         raise Conflict("You cannot accept requests while you are not in search: "
                        + (notes[0] if notes else "your profile is not available.")
                        + " Your waiting requests will be closed, kindly, for the coaches "
@@ -463,7 +448,7 @@ def suggestions(session: Session, support_request: SupportRequest, limit: int = 
     with the most places free; never the supporter who could not help.
     """
     coach = support_request.coach
-    defaults = profiles.search_defaults(session, coach) if coach.has_role("coach") else {}
+    defaults = search_defaults(session, coach) if coach.has_role("coach") else {}
     role_key = support_request.role.key
     if defaults.get("where"):
         try:
@@ -501,7 +486,7 @@ def suggestions(session: Session, support_request: SupportRequest, limit: int = 
 
 def search_link(session: Session, coach: User) -> str:
     """A link to the search page preset with the coach's plan, for emails."""
-    defaults = profiles.search_defaults(session, coach) if coach.has_role("coach") else {}
+    defaults = search_defaults(session, coach) if coach.has_role("coach") else {}
     values = {k: v for k, v in defaults.items() if k in ("where", "event_groups", "needs",
                                                           "qualification")}
     return mailer.absolute_url("web.search", **values)

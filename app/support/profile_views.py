@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.auth.forms import submit
 from app.extensions import db
 from app.schemas.profiles import CoachProfileFormArgs, PauseArgs, SupporterProfileFormArgs
-from app.services import profiles
+from app.services import coach_profiles, profiles
 from app.services.taxonomy import load_taxonomy
 from app.support import bp
 
@@ -79,13 +79,13 @@ def coach_profile():
     """Edit the coach profile and the development plan's needs and goals."""
     errors, status = {}, 200
     if request.method == "POST":
-        outcome = submit(CoachProfileFormArgs(), lambda args: profiles.save_coach_profile(
+        outcome = submit(CoachProfileFormArgs(), lambda args: coach_profiles.save_coach_profile(
             db.session, current_user, args))
         if outcome.ok:
             flash("Saved. Your searches now start from your profile and plan.", "success")
             return redirect(url_for("support.coach_profile"))
         errors, status = outcome.errors, outcome.status
-    view = profiles.coach_view(db.session, current_user)
+    view = coach_profiles.coach_view(db.session, current_user)
     return render_template("profiles/coach.html", view=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            taxonomy=load_taxonomy(db.session)), status

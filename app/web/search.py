@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from app.errors import DomainError, flatten_errors
 from app.extensions import db
 from app.schemas.search import SearchArgs
-from app.services import directory, profiles
+from app.services import coach_profiles, directory
 from app.services.search import index_cache, search_support
 from app.web import bp
 
@@ -61,7 +61,7 @@ def _with_coach_defaults(args: MultiDict) -> MultiDict:
     """
     if not current_user.is_authenticated or args.get(FROM_FORM):
         return args
-    defaults = profiles.search_defaults(db.session, current_user)
+    defaults = coach_profiles.search_defaults(db.session, current_user)
     if not defaults:
         return args
     merged = MultiDict(args)

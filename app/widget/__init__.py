@@ -16,13 +16,11 @@ api_bp = Blueprint("widget_api", __name__, url_prefix="/widget/api/v1")
 from app.widget import api, pages  # noqa: E402,F401
 
 
-def register(app: Flask) -> None:
-    """Register the widget's blueprints on ``app``."""
+def without_cookies_or_csrf(app: Flask) -> None:
+    """Exempt the widget's blueprints from CSRF and cookies (register them after this)."""
     from app.extensions import csrf
     from app.widget.cookies import WithoutCookiesOn
 
     csrf.exempt(bp)
     csrf.exempt(api_bp)
     app.session_interface = WithoutCookiesOn(app.session_interface, {bp.name, api_bp.name})
-    app.register_blueprint(bp)
-    app.register_blueprint(api_bp)

@@ -216,7 +216,7 @@ def test_demo_coach_log_shows_the_developers_comment(small_demo_today, visitor):
 
 
 def test_demo_pilot_cohort_can_be_allocated_at_once(small_demo_today, visitor):
-    from app.services.demo_data import PILOT_COHORT, PILOT_PROGRAMME
+    from app.demo import PILOT_COHORT, PILOT_PROGRAMME
 
     admin = small_demo_today.scalar(sa.select(User).where(User.email == "admin@example.org"))
     response = visitor(admin).api("post", "/api/v1/admin/allocations",

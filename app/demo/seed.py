@@ -1,15 +1,7 @@
-"""A believable demo population at real places, the same for the same seed.
-
-Supporters and coaches are spread over real towns (weighted by population)
-and placed at real postcodes near them, so a newcomer's first search from
-their own postcode finds people nearby. Every case the product handles is
-represented: each role, event group and ladder level; online and in person;
-full and free capacity; expired safeguarding; paused and unverified.
-"""
+"""Writing the demo population: named accounts to try each role, then the crowd."""
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,22 +10,30 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import geodata
+from app.demo.world import (
+    DEMO_PASSWORD,
+    GOALS,
+    PILOT_COHORT,
+    PILOT_PROGRAMME,
+    ROLE_WEIGHTS,
+    World,
+    bio_for,
+    club_name,
+    email_for,
+    person_name,
+    phone_number,
+)
 from app.models import (
     CoachProfile,
     DevelopmentPlan,
     Engagement,
-    EventGroup,
     GoalProgress,
     LogComment,
-    Need,
     PlanGoal,
     PlanNeed,
     PlanReview,
-    Qualification,
-    QualificationFramework,
     ReflectiveLogEntry,
     SupporterProfile,
-    SupportRole,
     User,
     UserRole,
 )
@@ -43,59 +43,12 @@ from app.models.profiles import (
     supporter_expertise,
     supporter_roles,
 )
-from app.services import geocoding, passwords
+from app.services import passwords
 from app.services.plan_access import default_review_dates
-from app.services.profiles import public_place
 from app.services.taxonomy import seed_taxonomy
 
-DEMO_PASSWORD = "demo-password"
-DEMO_DOMAIN = "example.org"
-# The programme whose cohort an admin allocates to coach developers in the demo.
-PILOT_PROGRAMME = "Advanced Coach pilot"
-PILOT_COHORT = 12
 
-FIRST_NAMES = (
-    "Amara", "Ben", "Chloe", "Daniel", "Ella", "Femi", "Grace", "Harry", "Isla", "Jack",
-    "Kemi", "Liam", "Maya", "Noah", "Olivia", "Priya", "Quentin", "Rosa", "Sam", "Tara",
-    "Usman", "Vera", "Will", "Xander", "Yasmin", "Zac", "Aisha", "Callum", "Deborah", "Ewan",
-    "Fiona", "Gareth", "Hannah", "Imran", "Joanne", "Kieran", "Lucy", "Mohammed", "Niamh",
-    "Owen", "Rhys", "Sian", "Tom", "Zara", "Marcus", "Denise", "Colin", "Bethan", "Ade",
-)
-LAST_NAMES = (
-    "Adams", "Begum", "Campbell", "Davies", "Evans", "Fraser", "Green", "Hughes", "Iqbal",
-    "Jones", "Khan", "Lewis", "Morgan", "Nwosu", "O'Brien", "Patel", "Quinn", "Roberts",
-    "Singh", "Taylor", "Underwood", "Vaughan", "Williams", "Young", "Ahmed", "Brown",
-    "Clarke", "Edwards", "Foster", "Graham", "Hall", "Jackson", "Kelly", "Mensah", "Murray",
-    "Okafor", "Price", "Reid", "Scott", "Thomas", "Walker", "Wilson", "Wright", "Ellis",
-)
-CLUB_SUFFIXES = ("Athletic Club", "Harriers", "AC", "Running Club", "Athletics Club",
-                 "Harriers & AC", "Track Club")
-# Mentors are the commonest offer, coach developers the rarest.
-ROLE_WEIGHTS = {"mentor": 4, "technical_advisor": 3, "co_coach": 2, "coach_developer": 1}
-GOALS = {
-    "technical_model": "Build a clear technical model for my event group",
-    "training_planning": "Write a periodised annual plan for my squad",
-    "sport_science": "Apply energy-system training to my sessions",
-    "strength_power": "Introduce safe strength and power work for teenagers",
-    "athlete_development": "Adapt training to growth spurts and wellbeing",
-    "talent_pathway": "Guide athletes through the talent pathway",
-    "positive_coaching": "Create a positive, inclusive group culture",
-    "safeguarding_risk": "Run thorough risk assessments for every session",
-    "teaching_skills": "Teach skills with better cues and progressions",
-    "reflective_practice": "Keep a regular reflective log",
-    "peaking_competition": "Plan a taper so athletes peak for championships",
-    "race_day_mental": "Prepare athletes mentally for race day",
-    "nutrition_environment": "Advise on fuelling and training in heat",
-    "team_dynamics": "Manage relay squad dynamics",
-    "adult_learners": "Coach adult beginners returning to the sport",
-    "para_athletics": "Include para athletes fully in my group",
-    "club_capacity": "Supervise and grow our assistant coaches",
-    "marathon_specialist": "Coach a group through their first marathon",
-    "cross_country_specialist": "Prepare a junior team for cross country season",
-}
-
-
-@dataclass(frozen=True)
+@dataclass
 class DemoCounts:
     supporters: int
     coaches: int
@@ -125,7 +78,7 @@ def seed_demo(
     seed_taxonomy(session)
     today = today or datetime.now(UTC).date()
     rng = random.Random(seed)
-    world = _World.load(session, rng)
+    world = World.load(session, rng)
     password_hash = passwords.hash_password(DEMO_PASSWORD)
     # Midnight: every stamp is already past whenever today's seeding runs.
     now = datetime.combine(today, time(0, 0), tzinfo=UTC)
@@ -157,109 +110,6 @@ def _counts(session: Session, *, created: bool) -> DemoCounts:
     )
 
 
-@dataclass
-class _Town:
-    name: str
-    lat: float
-    lon: float
-    population: int
-    country: str
-
-
-class _World:
-    """Taxonomy ids and real towns, loaded once per seeding run."""
-
-    def __init__(self, session: Session, rng: random.Random):
-        self.rng = rng
-        self.roles = {r.key: r.id for r in session.scalars(select(SupportRole))}
-        self.groups = {g.key: g.id for g in session.scalars(select(EventGroup))}
-        self.needs = {n.key: n.id for n in session.scalars(select(Need))}
-        self.ladders: dict[str, list[Qualification]] = {}
-        for fw in session.scalars(select(QualificationFramework)):
-            self.ladders[fw.country] = list(fw.qualifications)
-        self.towns = {"GB": _towns("GB", 20000), "US": _towns("US", 100000)}
-        self.weights = {c: [math.sqrt(t.population) for t in towns]
-                        for c, towns in self.towns.items()}
-        self._user_ids = 0
-        self._towns_near: dict[tuple[float, float], str | None] = {}
-
-    @classmethod
-    def load(cls, session: Session, rng: random.Random) -> _World:
-        return cls(session, rng)
-
-    def publicly(self, where: dict) -> dict:
-        """Return where search places a supporter (their sector) and the town shown."""
-        location = geocoding.stored_location(where["latitude"], where["longitude"],
-                                             where["postcode"], where["country"])
-        point = geocoding.search_position(location)
-        key = (point.lat, point.lon)
-        if key not in self._towns_near:  # many supporters share a sector
-            self._towns_near[key] = public_place(location)[1]
-        return {"search_latitude": point.lat, "search_longitude": point.lon,
-                "place_label": self._towns_near[key]}
-
-    def town(self, country: str) -> _Town:
-        return self.rng.choices(self.towns[country], weights=self.weights[country])[0]
-
-    def qualification(self, country: str, low: int, high: int) -> Qualification:
-        rungs = [q for q in self.ladders[country] if low <= q.level <= high]
-        return self.rng.choice(rungs)
-
-    def place(self, country: str) -> tuple[_Town, dict]:
-        """Pick a town and a real postcode (GB) or ZIP (US) near it."""
-        town = self.town(country)
-        # Up to ~6 km from the town centre, so people do not all share one point.
-        bearing = self.rng.uniform(0, 2 * math.pi)
-        dist_km = abs(self.rng.gauss(0, 3.0))
-        lat = town.lat + (dist_km / 111.0) * math.cos(bearing)
-        lon = town.lon + (dist_km / (111.0 * math.cos(math.radians(town.lat)))) * math.sin(
-            bearing)
-        return town, _real_location(country, lat, lon, self.rng)
-
-
-def _towns(country: str, min_population: int) -> list[_Town]:
-    places = geodata.places(country, min_population=min_population)
-    if country == "GB":
-        # Northern Ireland's postcodes are not in the offline data: place people
-        # only where a real postcode can be given.
-        places = [p for p in places if geodata.nearest_outward_code(p.lat, p.lon) is not None]
-    towns = [_Town(p.name, p.lat, p.lon, p.population, country) for p in places]
-    towns.sort(key=lambda t: (-t.population, t.name, t.lat))
-    return towns
-
-
-def _real_location(country: str, lat: float, lon: float, rng: random.Random) -> dict:
-    if country == "GB":
-        candidates = geodata.nearest_postcodes(lat, lon, k=8)
-        loc = rng.choice(candidates)
-        return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
-                "outward_code": loc.outward_code, "country": "GB"}
-    loc = geodata.nearest_zip(lat, lon)
-    # The public area of a US ZIP is its first three digits ("902xx").
-    return {"latitude": loc.lat, "longitude": loc.lon, "postcode": loc.postcode,
-            "outward_code": f"{loc.postcode[:3]}xx", "country": "US"}
-
-
-def _name(rng: random.Random) -> tuple[str, str]:
-    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-
-
-def _email(first: str, last: str, serial: int) -> str:
-    local = f"{first}.{last}".lower().replace("'", "")
-    return f"{local}.{serial:04d}@{DEMO_DOMAIN}"
-
-
-def _phone(rng: random.Random, country: str) -> str:
-    # Numbers reserved for drama and documentation: they ring nobody.
-    if country == "GB":
-        return f"07700 900{rng.randrange(1000):03d}"
-    return f"+1 555 01{rng.randrange(100):02d}"
-
-
-def _club(town: _Town, rng: random.Random) -> str:
-    return f"{town.name} {rng.choice(CLUB_SUFFIXES)}"
-
-
 def _insert_user(session, *, email, name, password_hash, phone, now, roles) -> int:
     user_id = session.execute(
         insert(User).returning(User.id),
@@ -272,7 +122,7 @@ def _insert_user(session, *, email, name, password_hash, phone, now, roles) -> i
     return user_id
 
 
-def _seed_named_accounts(session, world: _World, password_hash: str, now: datetime) -> None:
+def _seed_named_accounts(session, world: World, password_hash: str, now: datetime) -> None:
     """Accounts with known emails, so a newcomer can sign in as each kind of user.
 
     They live around Leeds: the coach in Headingley, looking for jumps support;
@@ -342,7 +192,7 @@ def _seed_named_accounts(session, world: _World, password_hash: str, now: dateti
                    at=at, ladder=ladder)
 
 
-def _seed_caseload(session, world: _World, password_hash, now, *, coach_id, developer_id,
+def _seed_caseload(session, world: World, password_hash, now, *, coach_id, developer_id,
                    developer_profile_id, at, ladder) -> None:
     """The demo coach developer's full caseload (2 of 2): one coach on track, one overdue.
 
@@ -419,7 +269,7 @@ def _seed_caseload(session, world: _World, password_hash, now, *, coach_id, deve
     ])
 
 
-def _named_plan(world: _World, coach_id, title, today, *, started_days_ago, needs, goals):
+def _named_plan(world: World, coach_id, title, today, *, started_days_ago, needs, goals):
     starts = today - timedelta(days=started_days_ago)
     plan = DevelopmentPlan(coach_id=coach_id, title=title, starts_on=starts,
                            ends_on=starts + timedelta(days=360), status="active")
@@ -440,14 +290,14 @@ def _log_entry(plan, author_id, occurred_on, *, minutes, goal, **text) -> Reflec
     return entry
 
 
-def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, gb, us):
+def _seed_supporters(session, world: World, rng, password_hash, now, today, *, gb, us):
     role_keys = sorted(world.roles)
     group_keys = sorted(world.groups)
     need_keys = sorted(world.needs)
     ids = []
     for i in range(gb + us):
         country = "GB" if i < gb else "US"
-        first, last = _name(rng)
+        first, last = person_name(rng)
         town, where = world.place(country)
 
         roles = {rng.choices(role_keys, weights=[ROLE_WEIGHTS.get(k, 1) for k in role_keys])[0]}
@@ -478,8 +328,8 @@ def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, 
         last_active = now - timedelta(days=rng.choice([rng.randint(0, 30), rng.randint(0, 200)]))
 
         name = f"{first} {last}"
-        user_id = _insert_user(session, email=_email(first, last, i), name=name,
-                               password_hash=password_hash, phone=_phone(rng, country),
+        user_id = _insert_user(session, email=email_for(first, last, i), name=name,
+                               password_hash=password_hash, phone=phone_number(rng, country),
                                now=now, roles=["supporter"] +
                                (["coach_developer"] if "coach_developer" in roles else []))
         years = rng.randint(2, 35)
@@ -487,8 +337,8 @@ def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, 
             "user_id": user_id,
             "qualification_id": qualification.id,
             "years_coaching": years,
-            "club": _club(town, rng),
-            "bio": _bio(rng, town, years, groups, expertise, world),
+            "club": club_name(town, rng),
+            "bio": bio_for(rng, town, years, groups, expertise, world),
             **world.publicly(where),
             "travel_km": float(rng.choice([5, 10, 15, 20, 25, 30, 40, 50, 80])),
             "offers_online": rng.random() < 0.4,
@@ -513,37 +363,20 @@ def _seed_supporters(session, world: _World, rng, password_hash, now, today, *, 
     return ids
 
 
-def _bio(rng, town: _Town, years: int, groups, expertise, world: _World) -> str:
-    need_names = {k: k.replace("_", " ") for k in world.needs}
-    group_text = " and ".join(g.replace("_", " ") for g in groups)
-    focus = ", ".join(need_names[k] for k in expertise[:3])
-    openers = (
-        f"I have coached {group_text} in {town.name} for {years} years.",
-        f"{group_text.capitalize()} coach based near {town.name}, {years} years on the track.",
-        f"Club coach in {town.name} with {years} years of {group_text}.",
-    )
-    closers = (
-        f"Happy to help with {focus}.",
-        f"I enjoy supporting coaches with {focus}.",
-        f"Particular interest in {focus}.",
-    )
-    return f"{rng.choice(openers)} {rng.choice(closers)}"
-
-
-def _seed_coaches(session, world: _World, rng, password_hash, now, *, gb, us):
+def _seed_coaches(session, world: World, rng, password_hash, now, *, gb, us):
     group_keys = sorted(world.groups)
     ids = []
     for i in range(gb + us):
         country = "GB" if i < gb else "US"
-        first, last = _name(rng)
+        first, last = person_name(rng)
         town, where = world.place(country)
         qualification = world.qualification(country, 0, 3)
-        user_id = _insert_user(session, email=_email(first, last, 5000 + i),
+        user_id = _insert_user(session, email=email_for(first, last, 5000 + i),
                                name=f"{first} {last}", password_hash=password_hash,
-                               phone=_phone(rng, country), now=now, roles=["coach"])
+                               phone=phone_number(rng, country), now=now, roles=["coach"])
         profile_id = session.execute(insert(CoachProfile).returning(CoachProfile.id), [{
             "user_id": user_id, "qualification_id": qualification.id,
-            "club": _club(town, rng), "place_label": town.name,
+            "club": club_name(town, rng), "place_label": town.name,
             "created_at": now, "updated_at": now, **where,
         }]).scalar_one()
         groups = rng.sample(group_keys, k=rng.choice([1, 1, 2]))
@@ -587,7 +420,7 @@ def _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach
     return with_plans
 
 
-def _random_plan(world: _World, rng, coach_id: int, starts: date, *, days: int,
+def _random_plan(world: World, rng, coach_id: int, starts: date, *, days: int,
                  status: str = "active", programme: str | None = None) -> DevelopmentPlan:
     need_keys = sorted(world.needs)
     plan = DevelopmentPlan(coach_id=coach_id, title="My development plan", starts_on=starts,
@@ -603,7 +436,7 @@ def _random_plan(world: _World, rng, coach_id: int, starts: date, *, days: int,
     return plan
 
 
-def _seed_pilot_cohort(session, world: _World, rng, today: date, coach_ids: list[int]) -> None:
+def _seed_pilot_cohort(session, world: World, rng, today: date, coach_ids: list[int]) -> None:
     """Put coaches without a plan on the Advanced Coach pilot, awaiting allocation.
 
     Their plans are drafts starting in two weeks, so an admin can allocate the
