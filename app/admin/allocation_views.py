@@ -23,7 +23,7 @@ def allocations():
 
 def _overview(errors=None, form=None, status: int = 200):
     view = cohort_allocation.overview(db.session, current_user)
-    return render_template("admin/allocations.html", o=view, errors=errors or {},
+    return render_template("admin/allocations.html", overview=view, errors=errors or {},
                            form=form), status
 
 

@@ -26,7 +26,7 @@ def dashboard():
         errors, status = flatten_errors(err.messages), 422
         args = schema.load({})
     view = caseload.caseload(db.session, current_user, args)
-    return render_template("caseload/dashboard.html", c=view, errors=errors), status
+    return render_template("caseload/dashboard.html", caseload=view, errors=errors), status
 
 
 @bp.route("/caseload/engagements/<id:engagement_id>/close", methods=["GET", "POST"])
@@ -43,5 +43,5 @@ def close_engagement(engagement_id: int):
             return redirect(url_for("caseload.dashboard"))
         errors, status = outcome.errors, outcome.status
     view = caseload.engagement_view(db.session, current_user, engagement_id)
-    return render_template("caseload/close.html", e=view, errors=errors,
+    return render_template("caseload/close.html", engagement=view, errors=errors,
                            form=request.form), status

@@ -61,7 +61,7 @@ def plan_detail(plan_id: int):
 def _detail(plan_id: int, errors=None, form=None, status: int = 200):
     view = plans.plan_view(db.session, current_user, plan_id)
     log = reflective_log.log_view(db.session, current_user, plan_id)
-    return render_template("plans/detail.html", p=view, log=log, errors=errors or {},
+    return render_template("plans/detail.html", plan=view, log=log, errors=errors or {},
                            form=form or {}), status
 
 

@@ -15,7 +15,7 @@ from app.services import relicensing
 def relicensing_record():
     """The record as a page to read or print."""
     view = relicensing.record(db.session, current_user)
-    return render_template("caseload/record.html", r=view)
+    return render_template("caseload/record.html", record=view)
 
 
 @bp.get("/record.csv")

@@ -55,7 +55,7 @@ def inbox():
 def request_detail(request_id: int):
     """One request, its messages, and what the person may do with it."""
     view = support_requests.detail(db.session, current_user, request_id)
-    return render_template("requests/detail.html", r=view, errors={}, form={})
+    return render_template("requests/detail.html", support_request=view, errors={}, form={})
 
 
 ACTIONS = {
@@ -84,5 +84,5 @@ def answer_request(request_id: int, action: str):
         return redirect(url_for("support.request_detail", request_id=request_id))
     view = support_requests.detail(db.session, current_user, request_id)
     errors = {f"{action}-{k}" if k != FORM_ERROR else k: v for k, v in outcome.errors.items()}
-    return render_template("requests/detail.html", r=view, errors=errors,
+    return render_template("requests/detail.html", support_request=view, errors=errors,
                            form=request.form), outcome.status
