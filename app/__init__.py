@@ -117,7 +117,7 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app import cli, commands
+    from app import scheduled_jobs, setup_commands
 
-    cli.register(app)
-    commands.register(app)
+    setup_commands.register(app)   # taxonomy, demo data, the geodata index
+    scheduled_jobs.register(app)   # email, expiry, reminders: run by cron

@@ -2,7 +2,18 @@
 cohort allocation."""
 
 from flask import Blueprint
+from flask_login import current_user, login_required
+
+from app.services.permissions import require_admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    """Every admin page: sign in first; to anyone but an admin, it does not exist (404)."""
+    require_admin(current_user)
+
 
 from app.admin import allocation_views, views, widget_views  # noqa: E402,F401

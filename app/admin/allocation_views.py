@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.admin import bp
-from app.auth.forms import submit
 from app.extensions import db
+from app.form_submission import submit
 from app.schemas.accounts import ConfirmArgs
 from app.schemas.allocation import AllocationArgs, RerunFormArgs
 from app.schemas.plans import ProgrammeFormArgs

@@ -6,8 +6,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required
 
 from app.admin import bp
-from app.auth.forms import submit
 from app.extensions import db
+from app.form_submission import submit
 from app.schemas.accounts import ConfirmArgs
 from app.schemas.widget import WidgetKeyArgs
 from app.services import widget_keys
@@ -39,8 +39,6 @@ def widget_key_new():
                   "below.", "success")
             return redirect(url_for("admin.widget_key", key_id=outcome.value.id))
         errors, status = outcome.errors, outcome.status
-    else:
-        widget_keys.require_admin(current_user)
     return render_template("admin/widget_keys_new.html", widget_key=None, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            taxonomy=load_taxonomy(db.session)), status

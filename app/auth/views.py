@@ -18,9 +18,9 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from app.auth import bp, sessions
-from app.auth.forms import FORM_ERROR, submit
 from app.errors import DomainError, flatten_errors
 from app.extensions import db, limiter
+from app.form_submission import FORM_ERROR, submit
 from app.schemas.accounts import (
     AccountFormArgs,
     ChangePasswordArgs,

@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from app.auth.forms import submit
 from app.caseload import bp
 from app.errors import flatten_errors
 from app.extensions import db
+from app.form_submission import submit
 from app.schemas.caseload import CaseloadFormArgs, CloseEngagementFormArgs
 from app.services import caseload
 

@@ -7,10 +7,10 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.auth.forms import FORM_ERROR, submit
 from app.caseload import bp
 from app.errors import Conflict
 from app.extensions import db
+from app.form_submission import FORM_ERROR, submit
 from app.schemas.accounts import ConfirmArgs
 from app.schemas.plans import CommentArgs, LogEntryArgs
 from app.services import reflective_log

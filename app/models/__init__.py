@@ -30,9 +30,10 @@ from app.models.taxonomy import (
     QualificationFramework,
     SupportRole,
 )
-from app.models.users import User, UserRole
+from app.models.users import DELETED_NAME, User, UserRole, name_of
 
 __all__ = [
+    "DELETED_NAME",
     "AllocationPlacement",
     "AllocationRun",
     "AuditEvent",
@@ -64,4 +65,5 @@ __all__ = [
     "User",
     "UserRole",
     "WidgetKey",
+    "name_of",
 ]

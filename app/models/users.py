@@ -12,6 +12,13 @@ from app.extensions import db
 from app.models.base import choice, created_at_column
 
 USER_ROLES = ("coach", "supporter", "coach_developer", "admin")
+#: How an erased account, or one no longer there, is named wherever it wrote.
+DELETED_NAME = "Deleted user"
+
+
+def name_of(user: User | None) -> str:
+    """Return the name to show for the author of something (whoever wrote it)."""
+    return user.display_name if user is not None else DELETED_NAME
 
 
 class User(UserMixin, db.Model):

@@ -23,6 +23,7 @@ from app.models import User, UserRole
 from app.models.users import USER_ROLES, email_key
 from app.services import audit, mailer, sign_ins
 from app.services.passwords import hash_password, verify_password
+from app.services.permissions import require_admin
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
@@ -303,8 +304,7 @@ def update_account(session: Session, user: User, data: dict, *,
 
 def set_roles(session: Session, admin: User, user_id: int, roles: list[str]) -> User:
     """An admin sets every role of an account; others are told there is no such account."""
-    if not admin.has_role("admin"):
-        raise NotFound("No account with that id.")
+    require_admin(admin, "No account with that id.")
     user = session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         raise NotFound("No account with that id.")
@@ -330,8 +330,7 @@ def _apply_roles(session: Session, user: User, wanted: set[str], *, actor: User)
 
 def find_account(session: Session, admin: User, email: str) -> User:
     """An admin looks an account up by email."""
-    if not admin.has_role("admin"):
-        raise NotFound("No account with that email address.")
+    require_admin(admin, "No account with that email address.")
     user = find_by_email(session, email)
     if user is None or user.deleted_at is not None:
         raise NotFound("No account with that email address.",

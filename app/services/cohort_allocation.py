@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 import matching
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
+    DELETED_NAME,
     AllocationPlacement,
     AllocationRun,
     CoachProfile,
@@ -42,17 +43,13 @@ from app.services.capacity import lock_supporter, places_left
 
 # Capacity is locked exactly as accepting a request locks it; see support_requests.
 from app.services.eligibility import is_searchable
+from app.services.permissions import require_admin
 from app.services.plan_access import OPEN_PLAN_STATUSES
 from app.services.search import Origin, build_query, index_cache
 from app.services.support_requests import close_when_full
 
 ROLE = "coach_developer"
 NOT_FOUND = "No allocation with that id."
-
-
-def _admin(actor: User) -> None:
-    if not actor.has_role("admin"):
-        raise NotFound("Nothing was found at this address.")
 
 
 # --- the pool and the cohort ----------------------------------------------------------
@@ -143,7 +140,7 @@ def _query(session: Session, snapshot, plan: DevelopmentPlan, settings: dict):
 def start(session: Session, admin: User, args: dict, *, today: date | None = None,
           now: datetime | None = None) -> AllocationRun:
     """Propose an allocation of a programme's cohort to the pool; nothing else is created."""
-    _admin(admin)
+    require_admin(admin)
     today = today or date.today()
     now = now or datetime.now(UTC)
     programme = args["programme"].strip()
@@ -177,7 +174,7 @@ def start(session: Session, admin: User, args: dict, *, today: date | None = Non
 
 
 def _run(session: Session, admin: User, run_id: int, *, lock: bool = False) -> AllocationRun:
-    _admin(admin)
+    require_admin(admin)
     query = select(AllocationRun).where(AllocationRun.id == run_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -399,7 +396,7 @@ def overview(session: Session, admin: User, *, today: date | None = None) -> dic
 
 def runs(session: Session, admin: User) -> list[dict]:
     """Return every allocation run, newest first."""
-    _admin(admin)
+    require_admin(admin)
     found = session.scalars(select(AllocationRun).options(
         selectinload(AllocationRun.placements)).order_by(AllocationRun.id.desc())).all()
     return [{"id": r.id, "programme": r.programme, "status": r.status,
@@ -442,7 +439,7 @@ def run_view(session: Session, admin: User, run_id: int, *, today: date | None =
                                                p["coach"]["name"].casefold())),
         "unplaced": [{"placement_id": p.id, "coach": coach(p), "reason": p.unplaced_reason}
                      for p in placements if p.supporter_id is None],
-        "pool": [{"id": sid, "name": names.get(sid, "Deleted user"),
+        "pool": [{"id": sid, "name": names.get(sid, DELETED_NAME),
                   "proposed": proposed.get(sid, 0),
                   "places_left": available.get(sid, 0),
                   "most": run.settings.get("most_per_supporter")}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.models import (
+    DELETED_NAME,
     AuditEvent,
     CoachProfile,
     DevelopmentPlan,
@@ -40,7 +41,6 @@ from app.models import (
 from app.services import audit, mailer, sign_ins
 from app.services.passwords import verify_password
 
-DELETED_NAME = "Deleted user"
 CHANGE_FIELDS = ("id", "proposer_side", "note", "status", "created_at", "decided_at",
                  "decision_note")
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import DevelopmentPlan, PlanChange, PlanVersion, ReflectiveLogEntry, User
+from app.models import DevelopmentPlan, PlanChange, PlanVersion, ReflectiveLogEntry, User, name_of
 from app.models.plans import log_entry_goals
 from app.services.eligibility import may_share_contact
 from app.services.plan_access import OPEN_PLAN_STATUSES, PlanAccess, access, engagements_on
@@ -99,7 +99,7 @@ def plan_view(session: Session, actor: User, plan_id: int, *,
         } for r in plan.reviews],
         "proposal": _change_view(session, waiting, plan, actor, found) if waiting else None,
         "versions": [{"number": v.number, "at": v.created_at, "summary": v.summary or [],
-                      "author": v.author.display_name if v.author else "Deleted user",
+                      "author": name_of(v.author),
                       "proposal_id": v.change_id} for v in versions],
         "content": content_of(plan),
         "today": today,
@@ -123,7 +123,7 @@ def _change_view(session: Session, change: PlanChange, plan: DevelopmentPlan, ac
         "id": change.id,
         "status": change.status,
         "proposer_side": change.proposer_side,
-        "proposed_by": change.proposed_by.display_name if change.proposed_by else "Deleted user",
+        "proposed_by": name_of(change.proposed_by),
         "note": change.note or "",
         "created_at": change.created_at,
         "summary": describe_changes(session, content_of(plan), change.content),
@@ -141,7 +141,7 @@ def changes(session: Session, actor: User, plan_id: int) -> list[dict]:
                            .order_by(PlanChange.id.desc())).all()
     return [{
         "id": c.id, "status": c.status, "proposer_side": c.proposer_side,
-        "proposed_by": c.proposed_by.display_name if c.proposed_by else "Deleted user",
+        "proposed_by": name_of(c.proposed_by),
         "note": c.note or "", "created_at": c.created_at, "base_version": c.base_version,
         "decided_by": c.decided_by.display_name if c.decided_by else None,
         "decided_at": c.decided_at, "decision_note": c.decision_note, "content": c.content,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import DevelopmentPlan, Engagement, PlanChange, SupporterProfile, User
 from app.services import audit, mailer
+from app.services.permissions import require_admin
 from app.services.plan_access import (
     OPEN_PLAN_STATUSES,
     PlanAccess,
@@ -258,8 +259,7 @@ def set_programme(session: Session, admin: User, emails: list[str], programme: s
     The label sits on each coach's current plan; a coach without one gets an
     empty draft plan carrying it.
     """
-    if not admin.has_role("admin"):
-        raise NotFound("Nothing was found at this address.")
+    require_admin(admin)
     programme = (programme or "").strip() or None
     wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
     users = {u.email: u for u in session.scalars(select(User).where(

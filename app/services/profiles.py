@@ -18,6 +18,7 @@ from app.models import EventGroup, Need, SupporterProfile, SupportRole, User
 from app.services import audit, mailer
 from app.services.capacity import lock_supporter, places_left
 from app.services.eligibility import supporter_status
+from app.services.permissions import require_admin
 from app.services.profile_fields import (
     by_keys,
     locate,
@@ -151,8 +152,7 @@ def _own_profile(session: Session, user: User) -> SupporterProfile:
 
 def verification_queue(session: Session, admin: User) -> list[SupporterProfile]:
     """Return the profiles waiting for an admin's verification, oldest first."""
-    if not admin.has_role("admin"):
-        raise NotFound("Nothing was found at this address.")
+    require_admin(admin)
     return list(session.scalars(
         select(SupporterProfile)
         .where(SupporterProfile.verified_at.is_(None), SupporterProfile.submitted_at.is_not(None))
@@ -167,8 +167,7 @@ def verify_supporter(session: Session, admin: User, profile_id: int, *,
                      now: datetime | None = None) -> SupporterProfile:
     """Verify a queued profile: from now on it may appear in search."""
     now = now or datetime.now(UTC)
-    if not admin.has_role("admin"):
-        raise NotFound("No profile with that id is waiting for verification.")
+    require_admin(admin, "No profile with that id is waiting for verification.")
     profile = session.get(SupporterProfile, profile_id)
     if profile is None or profile.user.deleted_at is not None:
         raise NotFound("No profile with that id is waiting for verification.")

@@ -21,6 +21,7 @@ from app.models import (
     PlanGoal,
     ReflectiveLogEntry,
     User,
+    name_of,
 )
 from app.services import audit, mailer
 from app.services.plan_access import OPEN_PLAN_STATUSES, PlanAccess, access
@@ -205,7 +206,7 @@ def progress_history(session: Session, plan: DevelopmentPlan) -> dict[int, list[
         history.setdefault(p.goal_id, []).append({
             "status": p.status, "status_name": GOAL_STATUS_NAMES[p.status],
             "recorded_on": p.recorded_on, "note": p.note or "",
-            "by": p.recorded_by.display_name if p.recorded_by else "Deleted user",
+            "by": name_of(p.recorded_by),
             "evidence": {"id": p.evidence.id, "occurred_on": p.evidence.occurred_on}
             if p.evidence else None,
         })
@@ -247,7 +248,7 @@ def log_view(session: Session, actor: User, plan_id: int) -> dict:
             "goals": [{"id": g.id, "title": g.title} for g in sorted(e.goals, key=lambda g: g.id)],
             "comments": [{"id": c.id, "body": c.body, "at": c.created_at,
                           "by_you": c.author_id == actor.id,
-                          "author": c.author.display_name if c.author else "Deleted user"}
+                          "author": name_of(c.author)}
                          for c in comments.get(e.id, [])],
         } for e in entries],
     }

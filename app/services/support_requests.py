@@ -30,6 +30,7 @@ from app.models import (
     SupportRequest,
     SupportRole,
     User,
+    name_of,
 )
 from app.services import audit, mailer
 from app.services.capacity import lock_supporter, places_left
@@ -554,7 +555,7 @@ def detail(session: Session, user: User, request_id: int) -> dict:
         RequestMessage.request_id == support_request.id).order_by(RequestMessage.created_at,
                                                                  RequestMessage.id)).all()
     view["messages"] = [{"from": "you" if m.author_id == user.id else
-                         (m.author.display_name if m.author else "Deleted user"),
+                         (name_of(m.author)),
                          "body": m.body, "at": m.created_at} for m in messages]
     view["plan"] = _plan_view(session, support_request)
     view["can"] = _allowed_actions(support_request, user)

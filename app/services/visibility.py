@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
 from app.models import User
+from app.services.permissions import require_admin
 
 
 def check_visible(session: Session, user: User, ids: Mapping[str, object]) -> None:
@@ -49,8 +49,7 @@ def _public_supporter(session: Session, user: User, supporter_id) -> None:
 
 
 def _admin_only(session: Session, user: User, _id) -> None:
-    if not user.has_role("admin"):
-        raise NotFound("Nothing was found at this address.")
+    require_admin(user)
 
 
 _CHECKS: dict[str, Callable[[Session, User, object], None]] = {

@@ -23,6 +23,7 @@ from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.models import EventGroup, SupportRole, User, WidgetKey
 from app.schemas.widget import KEY_PATTERN, RADIUS_OPTIONS, normalise_origin
 from app.services import audit, geocoding
+from app.services.permissions import require_admin
 from app.services.taxonomy import load_taxonomy
 
 UNKNOWN_KEY = ("This widget key is not known: copy the embed code again from the "
@@ -161,12 +162,6 @@ def widget_config(session: Session, widget_key: WidgetKey) -> dict:
 
 
 # --- Managing keys (admins only) ----------------------------------------------------------
-
-def require_admin(user: User) -> None:
-    """Raise NotFound unless ``user`` is an admin (others may not know these pages exist)."""
-    if not user.has_role("admin"):
-        raise NotFound("Nothing was found at this address.")
-
 
 def list_keys(session: Session, admin: User) -> list[WidgetKey]:
     """Return every widget key, live ones first, newest first."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.auth.forms import submit
 from app.extensions import db
+from app.form_submission import submit
 from app.schemas.profiles import CoachProfileFormArgs, PauseArgs, SupporterProfileFormArgs
 from app.services import coach_profiles, profiles
 from app.services.taxonomy import load_taxonomy

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.auth.forms import FORM_ERROR, submit
 from app.errors import Conflict
 from app.extensions import db
+from app.form_submission import FORM_ERROR, submit
 from app.schemas.accounts import ConfirmArgs
 from app.schemas.requests import (
     DeclineArgs,

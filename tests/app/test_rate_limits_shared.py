@@ -93,7 +93,8 @@ def serve(tmp_path):
 
 def _request(port: int, method: str, path: str, body: str = "", headers=None):
     """One request on a new connection (so any worker may answer it), as over HTTPS."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    # Generous: a worker's first answer (loading the app) is slow on a busy machine.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         conn.request(method, path, body=body, headers={
             "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7",

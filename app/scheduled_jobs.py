@@ -1,4 +1,4 @@
-"""Flask commands for email, request expiry, expiry and caseload reminders and roles (cron).
+"""Scheduled jobs (cron): email, request expiry, expiry and caseload reminders, roles.
 
 Each takes ``--now`` (or ``--today``) so the clock can be set: tests drive
 expiry and pausing with it, and an operator can replay a missed day.
@@ -71,7 +71,7 @@ def expire_requests_command(now):
 @with_appcontext
 def remind_expiring_checks_command(today):
     """Warn supporters whose safeguarding check or licence expires soon."""
-    from app.services.reminders import remind_expiring_checks
+    from app.services.expiry_reminders import remind_expiring_checks
 
     count = remind_expiring_checks(db.session, today=today.date() if today else date.today())
     db.session.commit()
@@ -84,7 +84,7 @@ def remind_expiring_checks_command(today):
 @with_appcontext
 def send_caseload_reminders_command(today):
     """Email reminders of overdue reflective logs (coaches) and reviews (supporters)."""
-    from app.services.reminders_caseload import send_caseload_reminders
+    from app.services.caseload_reminders import send_caseload_reminders
 
     report = send_caseload_reminders(db.session, today=today.date() if today else date.today())
     db.session.commit()

@@ -1,4 +1,4 @@
-"""Flask commands: taxonomy and demo data, geodata index."""
+"""Setting up: flask commands that seed the taxonomy and demo data and build the geodata index."""
 
 from __future__ import annotations
 
