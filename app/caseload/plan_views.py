@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.auth.forms import FORM_ERROR, submit
 from app.caseload import bp
 from app.extensions import db
+from app.form_submission import FORM_ERROR, submit
 from app.schemas.accounts import ConfirmArgs
 from app.schemas.plans import (
     DecisionArgs,
@@ -16,7 +16,7 @@ from app.schemas.plans import (
     ProposalFormArgs,
     ReviewArgs,
 )
-from app.services import caseload, plans, reflective_log
+from app.services import caseload, plan_access, plan_read_model, plans, reflective_log
 from app.services.taxonomy import load_taxonomy
 
 
@@ -24,7 +24,7 @@ from app.services.taxonomy import load_taxonomy
 @login_required
 def plan_list():
     """The plans a person takes part in: their own and their coaches'."""
-    found = plans.visible_plans(db.session, current_user)
+    found = plan_access.visible_plans(db.session, current_user)
     own = [p for p in found if p.coach_id == current_user.id]
     if len(own) == 1 and len(found) == 1:
         return redirect(url_for("caseload.plan_detail", plan_id=own[0].id))
@@ -59,7 +59,7 @@ def plan_detail(plan_id: int):
 
 
 def _detail(plan_id: int, errors=None, form=None, status: int = 200):
-    view = plans.plan_view(db.session, current_user, plan_id)
+    view = plan_read_model.plan_view(db.session, current_user, plan_id)
     log = reflective_log.log_view(db.session, current_user, plan_id)
     return render_template("plans/detail.html", plan=view, log=log, errors=errors or {},
                            form=form or {}), status
@@ -90,7 +90,7 @@ def _plan_form(plan_id: int, mode: str, schema_class, use_case, done: str):
             flash(done, "success")
             return redirect(url_for("caseload.plan_detail", plan_id=plan_id))
         errors, status = outcome.errors, outcome.status
-    view = plans.plan_view(db.session, current_user, plan_id)
+    view = plan_read_model.plan_view(db.session, current_user, plan_id)
     return render_template("plans/form.html", mode=mode, plan=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            coach_id="", taxonomy=load_taxonomy(db.session)), status

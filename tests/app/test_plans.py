@@ -161,6 +161,20 @@ def test_the_profile_page_cannot_change_a_shared_plan_behind_the_supporters_back
     assert len(plan.goals) == 2
 
 
+def test_a_shared_plan_shows_read_only_on_the_profile_page_with_a_way_to_propose(world,
+                                                                                    session):
+    page = world["as_coach"].get("/profile/coach").get_data(as_text=True)
+    plan_id = world["plan"].id
+    assert f'href="/plans/{plan_id}/propose"' in page
+    assert 'name="goal_title"' not in page and 'name="need-' not in page
+    # Saving the rest of the page leaves the plan alone, and says nothing went wrong.
+    saved = world["as_coach"].post("/profile/coach", data={"club": "Leeds City AC"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    plan = fresh(session, plan_id)
+    assert [pn.need.key for pn in plan.needs] == ["training_planning"]
+    assert len(plan.goals) == 2
+
+
 # --- proposals and history -------------------------------------------------------------
 
 
