@@ -56,7 +56,7 @@ def requeue_email_command(message_ids):
 def expire_requests_command(now):
     """Expire unanswered requests, pause supporters who let too many expire, and close the
     waiting requests of supporters who cannot take coaches today (run it hourly)."""
-    from app.services.support_requests import close_waiting_of_unavailable, expire_due
+    from app.services.request_closing import close_waiting_of_unavailable, expire_due
 
     report = expire_due(db.session, now=_now(now))
     closed = close_waiting_of_unavailable(db.session, now=_now(now))

@@ -18,14 +18,14 @@ from app.schemas.requests import (
     RequestListArgs,
     WithdrawArgs,
 )
-from app.services import support_requests
+from app.services import request_read_model, support_requests
 
 blp = Blueprint("requests", __name__, description="Support requests between coaches and "
                                                   "supporters")
 
 
 def _detail(request_id: int) -> dict:
-    return support_requests.detail(db.session, current_user, request_id)
+    return request_read_model.detail(db.session, current_user, request_id)
 
 
 @blp.route("/requests")
@@ -37,7 +37,7 @@ class Requests(MethodView):
     @errors(blp, 401, 422)
     def get(self, args):
         """The requests you received (as a supporter) and sent (as a coach), newest first."""
-        boxes = support_requests.inbox(db.session, current_user)
+        boxes = request_read_model.inbox(db.session, current_user)
         if args["box"] == "received":
             boxes["sent"] = []
         elif args["box"] == "sent":

@@ -45,8 +45,8 @@ from app.services.capacity import lock_supporter, places_left
 from app.services.eligibility import is_searchable
 from app.services.permissions import require_admin
 from app.services.plan_access import OPEN_PLAN_STATUSES
+from app.services.request_closing import close_when_full
 from app.services.search import Origin, build_query, index_cache
-from app.services.support_requests import close_when_full
 
 ROLE = "coach_developer"
 NOT_FOUND = "No allocation with that id."

@@ -29,7 +29,7 @@ from app.services.profile_fields import (
     sanitise_bio,
     stored_location,
 )
-from app.services.support_requests import close_waiting
+from app.services.request_closing import close_waiting
 
 
 def supporter_profile(session: Session, user: User) -> SupporterProfile | None:

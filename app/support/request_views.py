@@ -16,7 +16,7 @@ from app.schemas.requests import (
     RequestFormArgs,
     WithdrawArgs,
 )
-from app.services import support_requests
+from app.services import request_read_model, support_requests
 from app.support import bp
 
 
@@ -46,7 +46,7 @@ def request_support(supporter_id: int):
 @login_required
 def inbox():
     """The requests a person received (as supporter) and sent (as coach)."""
-    boxes = support_requests.inbox(db.session, current_user)
+    boxes = request_read_model.inbox(db.session, current_user)
     return render_template("requests/inbox.html", **boxes)
 
 
@@ -54,7 +54,7 @@ def inbox():
 @login_required
 def request_detail(request_id: int):
     """One request, its messages, and what the person may do with it."""
-    view = support_requests.detail(db.session, current_user, request_id)
+    view = request_read_model.detail(db.session, current_user, request_id)
     return render_template("requests/detail.html", support_request=view, errors={}, form={})
 
 
@@ -82,7 +82,7 @@ def answer_request(request_id: int, action: str):
     if outcome.ok:
         flash(done, "success")
         return redirect(url_for("support.request_detail", request_id=request_id))
-    view = support_requests.detail(db.session, current_user, request_id)
+    view = request_read_model.detail(db.session, current_user, request_id)
     errors = {f"{action}-{k}" if k != FORM_ERROR else k: v for k, v in outcome.errors.items()}
     return render_template("requests/detail.html", support_request=view, errors=errors,
                            form=request.form), outcome.status
