@@ -99,21 +99,27 @@ def sign_in():
     if request.method == "GET":
         return render_template("auth/sign_in.html", form=request.args, errors={},
                                next_url=next_url)
-    try:
-        args = SignInArgs().load(request.form)
-        user = accounts.authenticate(db.session, args["email"], args["password"],
-                                     ip=request.remote_addr)
-    except ValidationError as err:
-        errors, status = flatten_errors(err.messages), 422
-    except accounts.SignInFailed as err:
-        db.session.commit()  # keep the audit record of the failed attempt
-        errors, status = {FORM_ERROR: [err.message]}, err.status_code
-    else:
-        db.session.commit()
+    user, errors, status = _authenticate(request.form)
+    if user is not None:
         sessions.start(user)
         return redirect(next_url)
     return render_template("auth/sign_in.html", form=request.form, errors=errors,
                            next_url=next_url), status
+
+
+def _authenticate(form) -> tuple[object | None, dict, int]:
+    """Return (the user, {}, 200) for the right password, else (None, errors, status)."""
+    try:
+        args = SignInArgs().load(form)
+        user = accounts.authenticate(db.session, args["email"], args["password"],
+                                     ip=request.remote_addr)
+    except ValidationError as err:
+        return None, flatten_errors(err.messages), 422
+    except accounts.SignInFailed as err:
+        db.session.commit()  # keep the audit record of the failed attempt
+        return None, {FORM_ERROR: [err.message]}, err.status_code
+    db.session.commit()
+    return user, {}, 200
 
 
 @bp.post("/sign-out")

@@ -25,17 +25,7 @@ def search():
     # The form's choices come with the search index: no query of the page's own.
     taxonomy = index_cache().get(db.session).form
     form = _with_coach_defaults(request.args)
-    outcome, errors, status = None, {}, 200
-    if _submitted(form):
-        try:
-            args = SearchArgs().load(MultiDict(
-                [(k, v) for k, v in form.items(multi=True) if k != FROM_FORM]))
-            outcome = search_support(db.session, args)
-        except ValidationError as err:
-            errors, status = flatten_errors(err.messages), 422
-        except DomainError as err:
-            errors = err.errors or {"where": [err.message]}
-            status = err.status_code
+    outcome, errors, status = _search(form) if _submitted(form) else (None, {}, 200)
     return render_template(
         "search.html", taxonomy=taxonomy, form=form, outcome=outcome, errors=errors,
         chosen_needs={item.partition(":")[0]: item for item in form.getlist("needs")},
@@ -43,6 +33,18 @@ def search():
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     ), status
+
+
+def _search(form: MultiDict) -> tuple[dict | None, dict, int]:
+    """Return (the answer, errors by field, status) of the form's search."""
+    try:
+        args = SearchArgs().load(MultiDict(
+            [(k, v) for k, v in form.items(multi=True) if k != FROM_FORM]))
+        return search_support(db.session, args), {}, 200
+    except ValidationError as err:
+        return None, flatten_errors(err.messages), 422
+    except DomainError as err:
+        return None, err.errors or {"where": [err.message]}, err.status_code
 
 
 @bp.get("/supporters/<id:supporter_id>")
