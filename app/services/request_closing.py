@@ -42,24 +42,10 @@ def close(support_request: SupportRequest, status: str, reason: str | None,
 
 def close_when_full(session: Session, profile: SupporterProfile, now: datetime) -> None:
     """The last place is taken: close the other pending requests, kindly."""
-    others = session.scalars(select(SupportRequest).where(
-        SupportRequest.supporter_id == profile.id, SupportRequest.status == "pending")
-        .with_for_update()).all()
-    name = profile.user.display_name
-    for other in others:
-        close(other, "declined",
-               f"{name} has just taken on as many coaches as they can support, so they "
-               "cannot take your request. This is about their places, not about you: "
-               "other supporters are ready to help.", now)
-        audit.record(session, "request.closed_full", subject=other,
-                     details={"supporter_id": profile.id})
-        mailer.queue(session, to=other.coach, kind="request_closed_full",
-                     about=profile.user,
-                     subject=f"{name} is full: others can help",
-                     template="request_closed_full",
-                     context={"request": other, "supporter_name": name,
-                              "suggestions": suggestions(session, other),
-                              "search_url": search_link(session, other.coach)}, now=now)
+    _close_pending(session, profile, now, why="full", reason=(
+        "{name} has just taken on as many coaches as they can support, so they cannot take "
+        "your request. This is about their places, not about you: other supporters are "
+        "ready to help."), subject="{name} is full: others can help")
 
 
 def close_waiting(session: Session, profile: SupporterProfile, now: datetime) -> int:
@@ -71,20 +57,29 @@ def close_waiting(session: Session, profile: SupporterProfile, now: datetime) ->
     reason (a lapsed check is the supporter's business). Call with the
     supporter locked (``lock_supporter``).
     """
+    return _close_pending(session, profile, now, why="unavailable", reason=(
+        "{name} is not taking on coaches at the moment, so this request is closed. This is "
+        "nothing to do with you: other supporters are ready to help."),
+        subject="{name} is not taking on coaches now: others can help")
+
+
+def _close_pending(session: Session, profile: SupporterProfile, now: datetime, *, why: str,
+                   reason: str, subject: str) -> int:
+    """Decline every pending request of the supporter, telling each coach with suggestions.
+
+    ``why`` names the audit action and the email (``request_closed_<why>``).
+    """
     waiting = session.scalars(select(SupportRequest).where(
         SupportRequest.supporter_id == profile.id, SupportRequest.status == "pending")
         .with_for_update()).all()
     name = profile.user.display_name
     for support_request in waiting:
-        close(support_request, "declined",
-               f"{name} is not taking on coaches at the moment, so this request is closed. "
-               "This is nothing to do with you: other supporters are ready to help.", now)
-        audit.record(session, "request.closed_unavailable", subject=support_request,
+        close(support_request, "declined", reason.format(name=name), now)
+        audit.record(session, f"request.closed_{why}", subject=support_request,
                      details={"supporter_id": profile.id})
-        mailer.queue(session, to=support_request.coach, kind="request_closed_unavailable",
-                     about=profile.user,
-                     subject=f"{name} is not taking on coaches now: others can help",
-                     template="request_closed_unavailable",
+        mailer.queue(session, to=support_request.coach, kind=f"request_closed_{why}",
+                     about=profile.user, subject=subject.format(name=name),
+                     template=f"request_closed_{why}",
                      context={"request": support_request, "supporter_name": name,
                               "suggestions": suggestions(session, support_request),
                               "search_url": search_link(session, support_request.coach)},
