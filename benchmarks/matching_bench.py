@@ -27,7 +27,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matching import (  # noqa: E402 - the repository root is put on the path first
-    SUPPORT_ROLES,
+    AVAILABILITY_FULL_AT,
+    DEFAULT_ROLES,
+    EARTH_RADIUS_KM,
+    SUPERVISION_NEARBY_KM,
     Candidate,
     CohortCoach,
     Labels,
@@ -37,10 +40,9 @@ from matching import (  # noqa: E402 - the repository root is put on the path fi
     allocate,
     greedy,
 )
-from matching._geo import EARTH_RADIUS_KM  # noqa: E402
-from matching._index import AVAILABILITY_FULL_AT  # noqa: E402
-from matching._rules import LADDER  # noqa: E402
-from matching._scoring import SUPERVISION_NEARBY_KM  # noqa: E402
+
+SUPPORT_ROLES = tuple(role.key for role in DEFAULT_ROLES)
+LADDER = {role.key: role.ladder for role in DEFAULT_ROLES}
 
 TODAY = date(2025, 6, 1)
 RADIUS_KM = 50.0
@@ -217,7 +219,8 @@ class BruteForce:
         for role in SUPPORT_ROLES:
             if role not in wanted:
                 continue
-            low, high, (pl, ph) = LADDER[role]
+            rule = LADDER[role]
+            low, high, (pl, ph) = rule.lowest_gap, rule.highest_gap, rule.preferred_gap
             ok = self.roles[role] & (gap >= low) & (gap <= high)
             fit = 0.5 ** (np.maximum(pl - gap, 0) + np.maximum(gap - ph, 0))
             ladder_ok |= ok
@@ -247,9 +250,9 @@ class BruteForce:
         resp = 0.5 * self.rate + 0.5 * recency
         text = np.zeros(len(dist))
         if q.goals_text.strip() and w.text:
-            vector = self.index._text.query_vector(q.goals_text)
+            vector = self.index.arrays.text.query_vector(q.goals_text)
             if vector is not None:
-                text = self.index._text.similarities(vector, self.position)
+                text = self.index.arrays.text.similarities(vector, self.position)
         sup = np.zeros(len(dist))
         if q.level == 0:
             above = self.level > 0
@@ -281,7 +284,7 @@ def time_ranks(index: SupportIndex, queries: list[Query], weights: Weights, *,
     for _ in range(repeats):
         for i, q in enumerate(queries):
             # Timed cold: repeats must not profit from the per-query-shape cache.
-            index._profile_cache.clear()
+            index.arrays.screenings.clear()
             t = time.perf_counter()
             index.rank(q, weights)
             times[i] = min(times[i], time.perf_counter() - t)

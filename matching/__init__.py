@@ -1,7 +1,8 @@
 """Rank and allocate athletics coaching supporters.
 
 A pure library: it takes plain values (frozen dataclasses) and returns plain
-values. Build a :class:`SupportIndex` from the eligible supporters, then
+values. Build a :class:`SupportIndex` from the eligible supporters (and the
+support roles with their ladder rules, :class:`Role`), then
 :meth:`SupportIndex.rank` a coach's :class:`Query`, or :func:`allocate` a whole
 cohort at once.
 
@@ -20,6 +21,7 @@ Examples
 """
 
 from ._allocate import OBJECTIVES, allocate, greedy
+from ._arrays import IndexArrays
 from ._errors import (
     InvalidCandidate,
     InvalidInput,
@@ -28,9 +30,10 @@ from ._errors import (
     InvalidWeights,
     MatchingError,
 )
+from ._fallbacks import explain
 from ._geo import EARTH_RADIUS_KM, haversine_km
 from ._index import AVAILABILITY_FULL_AT, SupportIndex
-from ._reasons import explain
+from ._ranking import ORDERS
 from ._results import (
     RULES,
     Allocation,
@@ -41,12 +44,11 @@ from ._results import (
     RankResult,
     Unassigned,
 )
-from ._rules import LADDER
-from ._scoring import ORDERS, SUPERVISION_NEARBY_KM
+from ._roles import DEFAULT_ROLES, LADDER_RULES, LadderRule, Role
+from ._scoring import SUPERVISION_NEARBY_KM
 from ._types import (
     MAX_TEXT_CHARS,
     MODES,
-    SUPPORT_ROLES,
     Candidate,
     CohortCoach,
     Labels,
@@ -56,8 +58,9 @@ from ._weights import MAX_AVAILABILITY, PART_NAMES, Weights
 
 __all__ = [
     "AVAILABILITY_FULL_AT",
+    "DEFAULT_ROLES",
     "EARTH_RADIUS_KM",
-    "LADDER",
+    "LADDER_RULES",
     "MAX_AVAILABILITY",
     "MAX_TEXT_CHARS",
     "MODES",
@@ -66,23 +69,25 @@ __all__ = [
     "PART_NAMES",
     "RULES",
     "SUPERVISION_NEARBY_KM",
-    "SUPPORT_ROLES",
     "Allocation",
     "Assignment",
     "Candidate",
     "CohortCoach",
     "Diagnostics",
     "Fallbacks",
+    "IndexArrays",
     "InvalidCandidate",
     "InvalidInput",
     "InvalidLock",
     "InvalidQuery",
     "InvalidWeights",
     "Labels",
+    "LadderRule",
     "Match",
     "MatchingError",
     "Query",
     "RankResult",
+    "Role",
     "SupportIndex",
     "Unassigned",
     "Weights",

@@ -13,19 +13,11 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from ._errors import InvalidInput, InvalidLock
 from ._geo import chord_from_km
 from ._index import SupportIndex
+from ._ranking import build_matches, evaluate, text_vector
 from ._reasons import ReasonWriter
 from ._results import RULES, Allocation, Assignment, Match, Unassigned
-from ._scoring import (
-    Pool,
-    Profiles,
-    _chord,
-    _query_xyz,
-    build_matches,
-    evaluate,
-    profiles,
-    score_rows,
-    text_vector,
-)
+from ._scoring import Pool, chords, query_xyz, score_rows
+from ._screening import Screening, screen
 from ._types import Candidate, CohortCoach
 from ._weights import Weights
 
@@ -54,7 +46,7 @@ class _Options:
     """What one coach could be given: eligible supporters with places, and scores."""
 
     coach: CohortCoach
-    prof: Profiles
+    screening: Screening
     pool: Pool
     positions: np.ndarray      # pool positions of available eligible supporters
     rows: np.ndarray           # their index rows
@@ -165,7 +157,7 @@ def greedy(
         if option.coach.id in locks:
             continue
         for row, score in zip(option.rows.tolist(), option.scores.tolist(), strict=True):
-            pairs.append((-score, option.coach.id, int(index._ids[row]), row))
+            pairs.append((-score, option.coach.id, int(index.ids[row]), row))
     pairs.sort()
     assigned: dict[int, tuple[int, bool]] = dict(locks)
     for _, coach_id, _, row in pairs:
@@ -192,26 +184,27 @@ def _prepare(coaches, supporters, weights, locked):
             raise InvalidInput("coaches", f"coach {coach.id} appears more than once")
         seen.add(coach.id)
     index = supporters if isinstance(supporters, SupportIndex) else SupportIndex.build(supporters)
+    arrays = index.arrays
 
     options = []
     for coach in sorted(coaches, key=lambda c: c.id):
-        prof = profiles(index, coach.query, weights)
-        text_query = text_vector(index, coach.query, weights)
-        pool, tally = evaluate(index, coach.query, weights, prof, text_query)
+        screening = screen(arrays, coach.query, weights)
+        text_query = text_vector(arrays, coach.query, weights)
+        pool, counts = evaluate(arrays, coach.query, weights, screening, text_query)
         positions = np.flatnonzero(pool.available)
-        pool.complete_text(index, positions)  # exact scores for every eligible pair
+        pool.complete_text(arrays, positions)  # exact scores for every eligible pair
         reason = None
         if not len(pool.rows):
-            removed = dict(prof.removed, outside_radius=tally.outside_radius,
-                           travel_distance=tally.travel_distance)
+            removed = dict(screening.removed, outside_radius=counts.outside_radius,
+                           travel_distance=counts.travel_distance)
             last = [rule for rule in RULES if removed[rule]]
             reason = _NO_MATCH[last[-1]] if last else "no supporters to choose from"
         elif not len(positions):
             reason = _ALL_FULL
-        options.append(_Options(coach, prof, pool, positions,
+        options.append(_Options(coach, screening, pool, positions,
                                 pool.rows[positions], pool.score[positions], reason))
 
-    remaining = index._capacity.copy()
+    remaining = arrays.rows.capacity.copy()
     locks: dict[int, tuple[int, bool]] = {}
     for pair in locked:
         try:
@@ -225,11 +218,11 @@ def _prepare(coaches, supporters, weights, locked):
             raise InvalidLock("locked", f"supporter {supporter_id} is not among the supporters")
         if coach_id in locks:
             raise InvalidLock("locked", f"coach {coach_id} is locked more than once")
-        row = index._position_of()[supporter_id]
+        row = arrays.row_of()[supporter_id]
         remaining[row] -= 1
         if remaining[row] < 0:
             raise InvalidLock(
-                "locked", f"supporter {supporter_id} has {max(int(index._capacity[row]), 0)} "
+                "locked", f"supporter {supporter_id} has {max(int(arrays.rows.capacity[row]), 0)} "
                           "places free, fewer than the coaches locked to them")
         locks[coach_id] = (row, True)
     return index, weights, options, locks, remaining
@@ -289,21 +282,22 @@ def _allocation(index: SupportIndex, weights: Weights, options: list[_Options],
 def _pair_match(index: SupportIndex, weights: Weights, option: _Options, row: int) -> Match:
     """Return the match of a coach with one supporter, with its score and reasons."""
     query = option.coach.query
+    arrays = index.arrays
     # Read by whoever allocates, not by the coach: "their needs", "above them".
     writer = ReasonWriter(query, index.labels, index.related_groups, about_coach=True)
     hit = np.flatnonzero(option.pool.rows == row)
     if len(hit):
-        return build_matches(index, weights, option.prof, option.pool, hit, writer)[0]
+        return build_matches(arrays, weights, option.screening, option.pool, hit, writer)[0]
     # A locked pair outside the rules: score it as it stands.
-    xyz = _query_xyz(query)
+    xyz = query_xyz(query)
     rows = np.array([row], dtype=np.int64)
-    chord = _chord(index, rows, xyz)
-    supporter = index._candidates[row]
+    chord = chords(arrays, rows, xyz)
+    supporter = arrays.candidates[row]
     inside = bool(chord[0] <= chord_from_km(min(query.radius_km, supporter.travel_km)))
     can_be_online = supporter.offers_online and query.mode != "in_person"
     # In person unless it can only work online: then distance counts as it is.
     in_person = np.array([inside or not can_be_online])
     mode = "online" if query.mode == "online" and can_be_online else "either"
-    pool = score_rows(index, query, weights, option.prof, rows, chord, in_person,
+    pool = score_rows(arrays, query, weights, option.screening, rows, chord, in_person,
                       option.pool.text_query, xyz=xyz, mode=mode)
-    return build_matches(index, weights, option.prof, pool, np.arange(1), writer)[0]
+    return build_matches(arrays, weights, option.screening, pool, np.arange(1), writer)[0]

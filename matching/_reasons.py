@@ -1,13 +1,12 @@
-"""Plain-English reasons for a match, and the sentence for a thin result page."""
+"""Plain-English reasons for a match, and distances for people."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._results import Diagnostics, Fallbacks
 from ._types import Candidate, Labels, Query
 
-__all__ = ["ReasonWriter", "explain", "format_km"]
+__all__ = ["ReasonWriter", "format_km"]
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -104,84 +103,6 @@ def format_km(km: float, *, away: bool = False) -> str:
     if away or km == int(km) or km >= 10:
         return f"{round(km):,} km{suffix}"
     return f"{km:.1f} km{suffix}"
-
-
-def explain(query: Query, diagnostics: Diagnostics, fallbacks: Fallbacks,
-            labels: Labels) -> str:
-    """Return one sentence for a page with few or no results.
-
-    Examples
-    --------
-    >>> from types import MappingProxyType
-    >>> from matching import Diagnostics, Fallbacks, Labels, Query
-    >>> q = Query(53.8, -1.5, radius_km=10, roles={"mentor"}, event_groups={"jumps"},
-    ...           require_event_group=True)
-    >>> d = Diagnostics(considered=2000, removed=MappingProxyType({
-    ...     "role": 812, "event_group": 300, "online_only": 0, "ladder": 22,
-    ...     "outside_radius": 860, "travel_distance": 6}), passed=0, available=0, waitlist=0)
-    >>> explain(q, d, Fallbacks(wider_radius_km=25.0, within_wider_radius=3, online_count=5),
-    ...         Labels(event_groups={"jumps": "Jumps"}))
-    'No jumps mentors within 10 km; 3 within 25 km; 5 online. Of the rest: 812 in other roles, 300 outside your event groups, 22 not at a suitable level for you, 860 beyond 10 km, 6 who do not travel that far.'
-    """  # noqa: E501
-    # The sentence is about the main list: in person, or online for an online search.
-    if query.mode == "online":
-        n = diagnostics.online_available
-        waitlist = diagnostics.online - diagnostics.online_available
-        where = "online"
-    else:
-        n = diagnostics.in_person_available
-        waitlist = diagnostics.in_person - diagnostics.in_person_available
-        where = f"within {format_km(query.radius_km)}"
-    if n == 0:
-        first = f"No {_subject(query, labels, plural=True)} {where}"
-        if waitlist:
-            first = (f"No {_subject(query, labels, plural=True)} with places free {where}"
-                     f" ({waitlist} full: waitlist)")
-    else:
-        first = f"Only {n} {_subject(query, labels, plural=n != 1)} {where}"
-    clauses = [first]
-    if fallbacks.wider_radius_km is not None and fallbacks.within_wider_radius:
-        clauses.append(f"{fallbacks.within_wider_radius:,} within "
-                       f"{format_km(fallbacks.wider_radius_km)}")
-    elif fallbacks.beyond_radius:
-        nearest = format_km(fallbacks.beyond_radius[0].distance_km)
-        clauses.append(f"the {'next ' if n else ''}nearest is {nearest} away")
-    if fallbacks.online_count:
-        clauses.append(f"{fallbacks.online_count:,} online")
-    sentence = "; ".join(clauses) + "."
-    if n == 0:
-        why = _why(query, diagnostics)
-        if why:
-            # "Of the rest", not "not shown": some may be offered below as the
-            # nearest beyond the radius or online.
-            sentence += " Of the rest: " + ", ".join(why) + "."
-    return sentence
-
-
-def _subject(query: Query, labels: Labels, *, plural: bool) -> str:
-    if query.roles:
-        names = [labels.role_plural(r) if plural else labels.role(r) for r in sorted(query.roles)]
-    else:
-        names = ["supporters" if plural else "supporter"]
-    subject = " or ".join(names)
-    if query.require_event_group and query.event_groups:
-        groups = " or ".join(labels.event_group(g).lower() for g in sorted(query.event_groups))
-        subject = f"{groups} {subject}"
-    return subject
-
-
-def _why(query: Query, diagnostics: Diagnostics) -> list[str]:
-    phrases = {
-        "country": "in other countries",
-        "role": "in other roles",
-        "event_group": "outside your event groups",
-        "online_only": "who do not offer online support",
-        "ladder": "not at a suitable level for you",
-        "name": "with another name or club",
-        "outside_radius": f"beyond {format_km(query.radius_km)}",
-        "travel_distance": "who do not travel that far",
-    }
-    return [f"{count:,} {phrases[rule]}" for rule, count in diagnostics.removed.items() if count]
 
 
 def _needs_text(covered: list[str], total: int, your: str) -> str:

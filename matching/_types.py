@@ -18,15 +18,11 @@ from ._errors import InvalidCandidate, InvalidInput, InvalidQuery
 __all__ = [
     "MAX_TEXT_CHARS",
     "MODES",
-    "SUPPORT_ROLES",
     "Candidate",
     "CohortCoach",
     "Labels",
     "Query",
 ]
-
-#: The four support roles, in the canonical order used for bit masks and output.
-SUPPORT_ROLES = ("co_coach", "coach_developer", "mentor", "technical_advisor")
 
 #: How a coach accepts support.
 MODES = ("in_person", "online", "either")
@@ -49,7 +45,8 @@ class Candidate:
     lat, lon : float
         Position in degrees (WGS84).
     roles : frozenset of str
-        Support roles held, a subset of :data:`SUPPORT_ROLES`.
+        Support roles held (at least one), keys of the roles the index is
+        built with (:data:`DEFAULT_ROLES` unless told otherwise).
     event_groups : frozenset of str
         Event-group keys they support, e.g. ``{"jumps"}``.
     needs : frozenset of str
@@ -155,7 +152,8 @@ class Query:
     radius_km : float
         Search radius for in-person support (> 0).
     roles : frozenset of str
-        Roles wanted; empty means any role.
+        Roles wanted; empty means any role. The index ranking the query must
+        know them.
     event_groups : frozenset of str
         The coach's event groups.
     needs : Mapping of str to float
@@ -384,10 +382,8 @@ def _keys(value: object, name: str, fail) -> frozenset[str]:
 
 
 def _roles(value: object, fail, *, allow_empty: bool) -> frozenset[str]:
+    # Which roles exist is the index's to say (SupportIndex.build(roles=...)).
     roles = _keys(value, "roles", fail)
-    unknown = roles.difference(SUPPORT_ROLES)
-    if unknown:
-        raise fail("roles", f"unknown role {sorted(unknown)[0]!r}")
     if not roles and not allow_empty:
         raise fail("roles", "must hold at least one support role")
     return roles

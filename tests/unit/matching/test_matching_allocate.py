@@ -10,7 +10,7 @@ import random
 import pytest
 
 from matching import (
-    SUPPORT_ROLES,
+    DEFAULT_ROLES,
     Candidate,
     CohortCoach,
     InvalidInput,
@@ -258,7 +258,7 @@ def test_bad_cohorts_are_refused():
 
 
 def test_allocation_uses_the_same_hard_rules_as_rank():
-    roles = list(SUPPORT_ROLES)
+    roles = [role.key for role in DEFAULT_ROLES]
     rng = random.Random(3)
     supporters = [developer(i, rng.uniform(-40, 40), rng.uniform(-40, 40),
                             roles={rng.choice(roles)}, level=rng.randint(0, 6),

@@ -20,6 +20,7 @@ from matching import (
     Query,
     SupportIndex,
     Weights,
+    allocate,
 )
 
 
@@ -31,7 +32,6 @@ from matching import (
     ({"lat": 91.0}, "lat"),
     ({"lon": -181.0}, "lon"),
     ({"lat": math.nan}, "lat"),
-    ({"roles": {"coach"}}, "roles"),
     ({"roles": "mentor"}, "roles"),             # a string is not a set of roles
     ({"event_groups": {""}}, "event_groups"),
     ({"needs": ["periodisation"]}, "needs"),
@@ -58,7 +58,6 @@ def test_bad_query_names_the_field(overrides, field):
 
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"roles": set()}, "roles"),
-    ({"roles": {"mentor", "guru"}}, "roles"),
     ({"lat": -100}, "lat"),
     ({"travel_km": -1}, "travel_km"),
     ({"response_rate": 1.5}, "response_rate"),
@@ -74,6 +73,24 @@ def test_bad_candidate_names_the_field_and_the_candidate(overrides, field):
     with pytest.raises(InvalidCandidate) as caught:
         Candidate(**values)
     assert caught.value.field == field
+    assert caught.value.candidate_id == 42
+    assert "(candidate 42)" in str(caught.value)
+
+
+def test_a_role_the_index_does_not_know_is_refused_naming_the_field():
+    # Which roles exist is the index's to say (SupportIndex.build(roles=...)),
+    # so a query or a supporter naming another is refused by the index.
+    index = SupportIndex.build([Candidate(1, 53.8, -1.5, roles={"mentor"})])
+    for rank in (lambda q: index.rank(q), lambda q: allocate([CohortCoach(1, q)], index)):
+        with pytest.raises(InvalidQuery) as caught:
+            rank(Query(53.8, -1.5, roles={"coach"}))
+        assert caught.value.field == "roles"
+        assert str(caught.value).startswith("roles: ")
+        assert isinstance(caught.value, ValueError)
+        assert isinstance(caught.value, MatchingError)
+    with pytest.raises(InvalidCandidate) as caught:
+        SupportIndex.build([Candidate(42, 53.8, -1.5, roles={"mentor", "guru"})])
+    assert caught.value.field == "roles"
     assert caught.value.candidate_id == 42
     assert "(candidate 42)" in str(caught.value)
 
@@ -159,3 +176,20 @@ def test_labels_fall_back_to_readable_keys():
     assert labels.role_plural("coach_developer") == "coach developers"
     with pytest.raises(InvalidInput):
         Labels(needs={"tech": 3})
+
+
+def test_the_index_arrays_are_frozen_and_read_only():
+    index = SupportIndex.build([Candidate(1, 53.8, -1.5, roles={"mentor"}, offers_online=True)])
+    arrays = index.arrays
+    for group in (arrays.rows, arrays.role_levels, arrays.event_group_sets, arrays.alike,
+                  arrays.blocks):
+        for name in group.__dataclass_fields__:
+            value = getattr(group, name)
+            if hasattr(value, "flags"):
+                assert not value.flags.writeable, name
+    with pytest.raises(ValueError):
+        arrays.rows.capacity[0] = 5
+    with pytest.raises(AttributeError):
+        arrays.rows = None  # frozen
+    with pytest.raises(TypeError):
+        arrays.role_column["coach"] = 9

@@ -17,11 +17,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching import (
     AVAILABILITY_FULL_AT,
+    DEFAULT_ROLES,
     EARTH_RADIUS_KM,
-    LADDER,
     MAX_AVAILABILITY,
     SUPERVISION_NEARBY_KM,
-    SUPPORT_ROLES,
     Candidate,
     Labels,
     Query,
@@ -29,6 +28,8 @@ from matching import (
     Weights,
 )
 
+SUPPORT_ROLES = tuple(role.key for role in DEFAULT_ROLES)
+LADDER = {role.key: role.ladder for role in DEFAULT_ROLES}
 TODAY = date(2025, 6, 1)
 LABELS = Labels(event_groups={"jumps": "Jumps", "sprints": "Sprints"})
 RELATED = {"sprints": {"hurdles"}, "endurance": {"race_walking"}}
@@ -142,7 +143,7 @@ def test_every_result_obeys_every_hard_rule(cands, query, w):
             comparable = (query.framework is None or c.framework is None
                           or c.framework == query.framework)
             for role in m.roles:
-                low, high, _ = LADDER[role]
+                low, high = LADDER[role].lowest_gap, LADDER[role].highest_gap
                 assert not comparable or low <= c.level - query.level <= high
             d = distance_km(query.lat, query.lon, c.lat, c.lon)
             assert m.distance_km == pytest.approx(d, rel=1e-9, abs=1e-9)
@@ -257,7 +258,7 @@ def test_one_element_index_ranks_like_the_large_index_filtered(cands, query, w):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
     """Online supporters skipped by their block bound could never have made the top k."""
-    from matching import _scoring
+    from matching import _online
 
     rng = random.Random(seed)
     cands = []
@@ -273,8 +274,8 @@ def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
             bio=" ".join(rng.choices(WORDS, k=rng.randint(0, 8)))))
     index = build(cands)
     # Force the block search with small steps, so bounds and thresholds are used.
-    monkeypatch.setattr(_scoring, "_SCORE_ALL_ROWS", 0)
-    monkeypatch.setattr(_scoring, "_CHUNK_BLOCKS", 3)
+    monkeypatch.setattr(_online, "_SCORE_ALL_ROWS", 0)
+    monkeypatch.setattr(_online, "_CHUNK_BLOCKS", 3)
     for _ in range(25):
         query = Query(
             rng.uniform(51, 55), rng.uniform(-4, 0), radius_km=rng.choice([10.0, 40.0]),
@@ -363,7 +364,7 @@ def passing_roles(c: Candidate, q: Query) -> tuple[str, ...]:
     wanted = q.roles or frozenset(LADDER)
     out = []
     for role in sorted(c.roles & wanted):
-        low, high, _ = LADDER[role]
+        low, high = LADDER[role].lowest_gap, LADDER[role].highest_gap
         if not comparable(c, q) or low <= c.level - q.level <= high:
             out.append(role)
     return tuple(out)
@@ -386,7 +387,7 @@ def ladder_fit(c: Candidate, q: Query, roles: tuple[str, ...]) -> float:
         return 0.5  # neutral: another framework's ladder
     best = 0.0
     for role in roles:
-        _, _, (pl, ph) = LADDER[role]
+        pl, ph = LADDER[role].preferred_gap
         gap = c.level - q.level
         best = max(best, 0.5 ** (max(pl - gap, 0) + max(gap - ph, 0)))
     return best

@@ -118,9 +118,9 @@ def test_text_similarity_prefers_bios_matching_the_goals(build, make_candidate, 
         make_candidate(2, bio="Marathon and cross country training blocks"),
         make_candidate(3, bio=""),
     ])
-    assert not index._text.fitted  # fitted lazily, on the first query with goals text
+    assert not index.arrays.text.fitted  # fitted lazily, on the first query with goals text
     result = index.rank(make_query(goals_text="improve hurdles rhythm"), only("text"))
-    assert index._text.fitted
+    assert index.arrays.text.fitted
     assert result.ids[0] == 1
     assert 0 < result.matches[0].score <= 1
     assert [m.score for m in result.matches[1:]] == [0.0, 0.0]
@@ -130,14 +130,14 @@ def test_text_similarity_prefers_bios_matching_the_goals(build, make_candidate, 
 def test_text_counts_nothing_without_goals_or_weight(build, make_candidate, make_query):
     index = build([make_candidate(1, bio="hurdles")])
     assert index.rank(make_query(), only("text")).matches[0].score == 0.0
-    assert not index._text.fitted
+    assert not index.arrays.text.fitted
     w = Weights(text=0.0)
     assert index.rank(make_query(goals_text="hurdles"), w).matches[0].parts["text"] == 0.0
 
 
 def test_fit_text_eagerly(build, make_candidate):
     index = build([make_candidate(1, bio="hurdles")], fit_text=True)
-    assert index._text.fitted
+    assert index.arrays.text.fitted
 
 
 def test_ties_break_by_distance_then_id(build, make_candidate, make_query):
