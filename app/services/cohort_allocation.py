@@ -233,7 +233,7 @@ def _allocate(session: Session, run: AllocationRun, plans: list[DevelopmentPlan]
         candidates.append(replace(candidate, capacity_left=left))
     index = matching.SupportIndex.build(candidates, labels=snapshot.index.labels,
                                         related_groups=snapshot.index.related_groups,
-                                        today=today)
+                                        roles=snapshot.index.roles, today=today)
     cohort = [matching.CohortCoach(plan.coach_id, _query(session, snapshot, plan, settings))
               for plan in plans]
     locks = [(c, s) for c, s in locks if s in index]

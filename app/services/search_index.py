@@ -232,6 +232,22 @@ def load_taxonomy_keys(session: Session) -> Taxonomy:
     )
 
 
+def support_roles(session: Session) -> tuple[matching.Role, ...]:
+    """Return the support roles and their ladder rules as the ``support_roles`` table has them.
+
+    A role whose ladder rule matching does not know (a row edited by hand) is
+    left out of search, loudly, rather than ranked by a guess.
+    """
+    roles = []
+    for key, rule in session.execute(
+            select(SupportRole.key, SupportRole.ladder_rule).order_by(SupportRole.sort_order)):
+        try:
+            roles.append(matching.Role.from_taxonomy(key, rule))
+        except matching.InvalidInput as err:
+            log.error("support role %s left out of search: %s", key, err.message)
+    return tuple(roles)
+
+
 def current_weights(session: Session) -> matching.Weights:
     """Return the ranking weights in force: the newest saved set, or the defaults."""
     row = session.scalar(select(RankingWeights).order_by(RankingWeights.id.desc()).limit(1))
@@ -247,6 +263,10 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     the difference between seconds and a minute.
     """
     taxonomy = load_taxonomy_keys(session)
+    index_roles = support_roles(session)
+    role_keys = {role.key for role in index_roles}
+    # A role search cannot rank (see support_roles) is refused as a filter, by name.
+    taxonomy = replace(taxonomy, roles={k: v for k, v in taxonomy.roles.items() if k in role_keys})
     related = {g.key: {r.key for r in g.related} for g in session.scalars(
         select(EventGroup).options(selectinload(EventGroup.related)))}
     # The coarse position only: the index never holds anyone's exact position,
@@ -286,7 +306,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
         try:
             candidate = matching.Candidate(
                 id=sid, lat=lat, lon=lon,
-                roles=frozenset(k for k, _ in its_roles),
+                roles=frozenset(k for k, _ in its_roles if k in role_keys),
                 event_groups=frozenset(k for k, _ in its_groups),
                 needs=frozenset(k for k, _ in its_needs),
                 level=level or 0, qualification=qualification or "",
@@ -327,7 +347,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
                              "places_free": max(capacity_left, 0)},
         }
     index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
-                                        related_groups=related)
+                                        related_groups=related, roles=index_roles)
     return Snapshot(version=version, built_on=today, index=index, cards=cards,
                     taxonomy=taxonomy, weights=current_weights(session),
                     form=search_form_choices(session), last_day=last_day)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import matching
 from app.models import EventGroup, Need, Qualification, QualificationFramework, SupportRole
 
 TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "taxonomy.json"
@@ -33,9 +34,12 @@ def seed_taxonomy(session: Session, path: Path = TAXONOMY_FILE) -> dict[str, int
         return row
 
     for order, item in enumerate(data["support_roles"]):
+        rule = item.get("ladder_rule", "above")
+        if rule not in matching.LADDER_RULES:  # search could not rank the role
+            raise ValueError(f"support role {item['key']!r}: unknown ladder_rule {rule!r}; "
+                             f"use one of {', '.join(matching.LADDER_RULES)}")
         upsert(SupportRole, item["key"], name=item["name"],
-               description=item.get("description", ""),
-               ladder_rule=item.get("ladder_rule", "above"), sort_order=order)
+               description=item.get("description", ""), ladder_rule=rule, sort_order=order)
     counts["support_roles"] = len(data["support_roles"])
 
     groups = {}
