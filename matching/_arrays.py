@@ -307,6 +307,7 @@ class IndexArrays:
             blocks = self.blocks
             block_max = (np.maximum.reduceat(static[blocks.rows], blocks.start)
                          if len(blocks.start) else np.empty(0))
+            static.flags.writeable = block_max.flags.writeable = False
             kept = (static, block_max)
             with memo.lock:
                 if len(memo.static) >= _STATIC_SCORES_KEPT:

@@ -96,17 +96,23 @@ def build_arrays(cands: tuple[Candidate, ...], roles: tuple[Role, ...], labels: 
     framework = np.fromiter(map(framework_codes.get, map(attrgetter("framework"), cands)),
                             np.int64, n)
     # The roles held join as one digit per byte of role bits (any number of roles).
-    role_level, first = _joint_codes(country, framework, level, *_pack(role_matrix).T)
-    n_role_levels = len(first)
+    keys, role_level = np.unique(
+        _joint_key(country, framework, level, *_pack(role_matrix).T), return_inverse=True)
+    role_level = role_level.reshape(-1).astype(np.int32)
+    n_role_levels = len(keys)
+    # Any row of a group stands for it: its rows agree on all that made the key.
+    one = np.empty(n_role_levels, np.int64)
+    one[role_level] = np.arange(n)
     role_levels = RoleLevelGroups(
-        roles=role_matrix[first], level=level[first], framework=framework[first],
-        country=country[first],
+        roles=role_matrix[one], level=level[one], framework=framework[one], country=country[one],
         online_count=np.bincount(role_level * 2 + online, minlength=2 * n_role_levels)
         .reshape(n_role_levels, 2).astype(np.int64))
-    alike_code, first = _joint_codes(group_code, role_level, online.astype(np.int64))
-    alike = AlikeGroups(role_level=role_level[first], event_groups=group_code[first],
-                        online=online[first],
-                        count=np.bincount(alike_code, minlength=len(first)).astype(np.int64))
+    # Alike groups: at most 2 * n * n keys, so the key is decoded, not looked up.
+    keys, count = np.unique((group_code.astype(np.int64) * max(n_role_levels, 1) + role_level)
+                            * 2 + online, return_counts=True)
+    alike = AlikeGroups(role_level=(keys // 2 % max(n_role_levels, 1)).astype(np.int32),
+                        event_groups=(keys // 2 // max(n_role_levels, 1)).astype(np.int32),
+                        online=(keys % 2).astype(bool), count=count.astype(np.int64))
 
     blocks = _online_blocks(online, role_level, group_code, capacity, needs_bits, club_code,
                             len(club_codes))
@@ -211,12 +217,12 @@ def _codes(values: Iterable[str | None]) -> dict[str | None, int]:
     return {value: i for i, value in enumerate([None, *sorted(set(values) - {None})])}
 
 
-def _joint_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return a code per distinct combination of codes (in their order), and each one's first row.
+def _joint_key(*codes: np.ndarray) -> np.ndarray:
+    """Return one int64 key per row whose order is that of the rows' codes, digit by digit.
 
-    The codes (whole numbers, 0 or more) are combined as the digits of one
-    number; when the next digit could overflow it, the number so far is first
-    renumbered 0, 1, 2...
+    The codes (whole numbers, 0 or more) are the digits of one number; when
+    the next digit could overflow it, the number so far is first renumbered
+    0, 1, 2... (which keeps its order).
     """
     key = np.zeros(len(codes[0]), np.int64)
     span = 1
@@ -231,8 +237,7 @@ def _joint_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             span = int(key.max()) + 1
         key = key * size + code
         span *= size
-    _, first, joint = np.unique(key, return_index=True, return_inverse=True)
-    return joint.reshape(-1).astype(np.int32), first
+    return key
 
 
 def _pack(matrix: np.ndarray) -> np.ndarray:
