@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.models import User, UserRole
@@ -94,7 +94,10 @@ def _token(salt: str, payload: dict) -> str:
 
 
 def find_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email_key(email)))
+    # Roles load only when asked for: a found address must not cost a second query
+    # that an unknown one does not (the time would tell who has an account).
+    return session.scalar(select(User).where(User.email == email_key(email))
+                          .options(lazyload(User.roles)))
 
 
 def sign_up(session: Session, data: dict, *, now: datetime | None = None) -> User | None:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context, render_template, url_for
+from flask import current_app, g, has_request_context, render_template
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -83,8 +84,10 @@ def absolute_url(endpoint: str, **values) -> str:
     Never on the host a request came in on: a forged Host or X-Forwarded-Host
     header must not choose where a password-reset link points.
     """
-    with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def send_due(session: Session, *, now: datetime | None = None, limit: int = 200) -> SendReport:
