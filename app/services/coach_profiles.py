@@ -52,7 +52,7 @@ def save_coach_profile(session: Session, user: User, data: dict, *,
     return profile
 
 
-def coach_view(session: Session, user: User) -> dict:
+def coach_view(session: Session, user: User, *, with_sharing: bool = True) -> dict:
     """Return the coach's own profile and plan, for their form and the API."""
     profile = coach_profile(session, user)
     plan = current_plan(session, user.id)
@@ -72,7 +72,7 @@ def coach_view(session: Session, user: User) -> dict:
         # Once supporters share the plan, its needs and goals change by proposal.
         "plan_shared_with": [e.supporter.user.display_name
                              for e in engagements_on(session, plan) if e.status == "active"]
-        if plan else [],
+        if plan and with_sharing else [],
     }
 
 
@@ -86,7 +86,7 @@ def search_defaults(session: Session, user: User) -> dict:
     """
     if not user.has_role("coach"):
         return {}
-    view = coach_view(session, user)
+    view = coach_view(session, user, with_sharing=False)  # every search page: no extra query
     defaults = {
         "where": view["location"],
         "event_groups": view["event_groups"],
