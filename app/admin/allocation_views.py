@@ -6,10 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.admin import bp
+from app.errors import Conflict
 from app.extensions import db
 from app.form_submission import submit
 from app.schemas.accounts import ConfirmArgs
-from app.schemas.allocation import AllocationArgs, RerunFormArgs
+from app.schemas.allocation import AllocationArgs, PublishArgs, RerunFormArgs
 from app.schemas.plans import ProgrammeFormArgs
 from app.services import cohort_allocation, plans
 
@@ -60,35 +61,56 @@ def allocation(run_id: int):
     return _detail(run_id)
 
 
-def _detail(run_id: int, errors=None, status: int = 200):
+def _detail(run_id: int, errors=None, status: int = 200, form=None):
     view = cohort_allocation.run_view(db.session, current_user, run_id)
-    return render_template("admin/allocation_detail.html", run=view,
-                           errors=errors or {}), status
+    return render_template("admin/allocation_detail.html", run=view, errors=errors or {},
+                           form=form), status
 
 
 @bp.post("/allocations/<id:run_id>/rerun")
 @login_required
 def rerun_allocation(run_id: int):
-    """Re-run around the locked pairs."""
-    outcome = submit(RerunFormArgs(), lambda args: cohort_allocation.rerun(
-        db.session, current_user, run_id, args["locks"]))
+    """Re-run around the locked and moved pairs, from the coach developers typed."""
+    outcome = submit(RerunFormArgs(), lambda args: cohort_allocation.rerun_with_choices(
+        db.session, current_user, run_id, args["choices"], args["lock"]))
     if outcome.ok:
-        flash("Re-run: the locked pairs are kept and the rest is allocated around them.",
-              "success")
+        flash("Re-run: the locked and moved pairs are kept and the rest is allocated around "
+              "them.", "success")
         return redirect(url_for("admin.allocation", run_id=run_id))
-    return _detail(run_id, outcome.errors, outcome.status)
+    return _detail(run_id, outcome.errors, outcome.status, request.form)
+
+
+@bp.get("/allocations/<id:run_id>/publish")
+@login_required
+def confirm_publication(run_id: int):
+    """Say exactly what publishing does (pairings, emails), and ask to confirm."""
+    try:
+        return _confirm_page(run_id)
+    except Conflict as err:
+        flash(err.message, "error")  # published or set aside already
+        return redirect(url_for("admin.allocation", run_id=run_id))
+
+
+def _confirm_page(run_id: int, errors=None, status: int = 200):
+    preview = cohort_allocation.publish_preview(db.session, current_user, run_id)
+    return render_template("admin/allocation_publish.html", preview=preview,
+                           errors=errors or {}), status
 
 
 @bp.post("/allocations/<id:run_id>/publish")
 @login_required
 def publish_allocation(run_id: int):
-    """Create the engagements and email everyone."""
-    outcome = submit(ConfirmArgs(), lambda args: cohort_allocation.publish(
+    """Create the engagements and email everyone, once confirmed."""
+    outcome = submit(PublishArgs(), lambda args: cohort_allocation.publish(
         db.session, current_user, run_id))
     if outcome.ok:
         flash("Published: the engagements are created and everyone is emailed.", "success")
         return redirect(url_for("admin.allocation", run_id=run_id))
-    return _detail(run_id, outcome.errors, outcome.status)
+    try:
+        return _confirm_page(run_id, outcome.errors, outcome.status)
+    except Conflict as err:
+        # Published or set aside (meanwhile): the proposal page says what it is now.
+        return _detail(run_id, {"_form": [err.message]}, err.status_code)
 
 
 @bp.post("/allocations/<id:run_id>/discard")

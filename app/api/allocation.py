@@ -13,9 +13,13 @@ from app.schemas.allocation import (
     AllocationPoolSchema,
     AllocationRunSchema,
     AllocationSummarySchema,
+    CohortSchema,
+    PoolArgs,
+    PublicationPreviewSchema,
+    PublishArgs,
     RerunArgs,
 )
-from app.schemas.plans import PlanSummarySchema, ProgrammeArgs, ProgrammeSchema
+from app.schemas.plans import PlanSummarySchema, ProgrammeArgs
 from app.services import cohort_allocation, plans
 
 blp = Blueprint("allocations", __name__, description="(Admins) cohort allocation")
@@ -52,11 +56,17 @@ class Allocations(MethodView):
 class Pool(MethodView):
     decorators = [login_required]
 
+    @blp.arguments(PoolArgs, location="query")
     @blp.response(200, AllocationPoolSchema(many=True))
-    @errors(blp, 401, 404)
-    def get(self):
-        """Coach developers who can be allocated today (searchable, places left)."""
-        return cohort_allocation.overview(db.session, current_user)["pool"]
+    @errors(blp, 401, 404, 422)
+    def get(self, args):
+        """Coach developers who can be allocated today (searchable, places left).
+
+        `q` narrows the list as the page resolves a typed choice: a number
+        (`#412`), or words that must each be a whole word of the name, place,
+        postcode area or club ("Sam Patel Leeds").
+        """
+        return cohort_allocation.coach_developers(db.session, current_user, args.get("q"))
 
 
 @blp.route("/admin/allocations/<id:run_id>")
@@ -88,13 +98,27 @@ class Rerun(MethodView):
 class Publish(MethodView):
     decorators = [login_required]
 
-    @blp.response(200, AllocationRunSchema)
-    @errors(blp, 400, 401, 404, 409)
-    def post(self, run_id):
-        """Create the engagements and email everyone, all or nothing.
+    @blp.response(200, PublicationPreviewSchema)
+    @errors(blp, 401, 404, 409)
+    def get(self, run_id):
+        """What publishing would do: pairings created, who is emailed, and what blocks it.
 
-        Refused (409) when published already, or when a pair no longer fits
-        (the supporter's places went meanwhile, or they are no longer searchable).
+        Changes nothing. `problems` lists why publishing would be refused now;
+        409 when the run is published or set aside already.
+        """
+        return cohort_allocation.publish_preview(db.session, current_user, run_id)
+
+    @blp.arguments(PublishArgs)
+    @blp.response(200, AllocationRunSchema)
+    @errors(blp, 400, 401, 404, 409, 422)
+    def post(self, args, run_id):
+        """Create the engagements and email everyone, all or nothing; needs `confirm: true`.
+
+        Publishing emails every coach and coach developer paired (and tells the
+        unpaired coaches), so it must be confirmed: without `confirm: true` the
+        answer is 422 naming `confirm`, and nothing happens. Refused (409) when
+        published already, or when a pair no longer fits (the supporter's
+        places went meanwhile, or they are no longer searchable).
         """
         cohort_allocation.publish(db.session, current_user, run_id)
         db.session.commit()
@@ -118,11 +142,15 @@ class Discard(MethodView):
 class Programmes(MethodView):
     decorators = [login_required]
 
-    @blp.response(200, ProgrammeSchema(many=True))
+    @blp.response(200, CohortSchema(many=True))
     @errors(blp, 401, 404)
     def get(self):
-        """Programme labels on open plans, with how many coaches carry each."""
-        return cohort_allocation.overview(db.session, current_user)["programmes"]
+        """Programme labels on open plans: each one's coaches, already placed and waiting.
+
+        Counted as an allocation counts its cohort (each coach once, active
+        accounts only).
+        """
+        return cohort_allocation.programme_cohorts(db.session, current_user)
 
     @blp.arguments(ProgrammeArgs)
     @blp.response(200, PlanSummarySchema(many=True))

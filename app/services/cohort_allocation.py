@@ -51,6 +51,7 @@ from app.services.search import Origin, build_query, index_cache
 
 ROLE = "coach_developer"
 NOT_FOUND = "No allocation with that id."
+COUNTS = ("cohort", "paired", "unpaired", "already_placed")
 
 
 # --- the pool and the cohort ----------------------------------------------------------
@@ -152,6 +153,20 @@ def _not_one(found: list[dict], text: str) -> str:
     more = f" and {len(found) - 5} more" if len(found) > 5 else ""
     return (f"{len(found)} coach developers match “{text.strip()}”: add the place or number "
             f"({shown}{more}).")
+
+
+def coach_developers(session: Session, admin: User, text: str | None = None, *,
+                     today: date | None = None) -> list[dict]:
+    """Return the pool (admins only), narrowed to those ``text`` names when given."""
+    require_admin(admin)
+    members = pool(session, today=today)
+    return find_in_pool(members, text) if text and text.strip() else members
+
+
+def programme_cohorts(session: Session, admin: User) -> list[dict]:
+    """Return each programme's cohort counts (admins only); see :func:`cohorts`."""
+    require_admin(admin)
+    return cohorts(session)
 
 
 def cohorts(session: Session) -> list[dict]:
@@ -477,6 +492,7 @@ def publish_preview(session: Session, admin: User, run_id: int, *,
     problems = _problems(session, run, pairs, profiles, today) if pairs else [
         "Nothing to publish: no coach is paired in this proposal."]
     told = _told_unplaced(session, run)
+    counting = _counting(session, run, run.placements)
     by_supporter: dict[int, list[dict]] = {}
     for p in sorted(pairs, key=lambda p: p.coach.display_name.casefold()):
         by_supporter.setdefault(p.supporter_id, []).append(
@@ -493,7 +509,7 @@ def publish_preview(session: Session, admin: User, run_id: int, *,
               "coaches": coaches} for sid, coaches in by_supporter.items()),
             key=lambda row: (row["supporter"]["name"].casefold(), row["supporter"]["id"])),
         "unpaired": [{"id": p.coach_id, "name": p.coach.display_name} for p in told],
-        **_counting(session, run, run.placements),
+        "counts": {k: counting[k] for k in COUNTS}, "summary": counting["summary"],
     }
 
 
@@ -750,7 +766,7 @@ def run_view(session: Session, admin: User, run_id: int, *, today: date | None =
         "id": run.id, "programme": run.programme, "status": run.status,
         "settings": run.settings, "total_score": run.total_score, "reruns": run.reruns,
         "created_at": run.created_at, "published_at": run.published_at,
-        "counts": {k: counting[k] for k in ("cohort", "paired", "unpaired", "already_placed")},
+        "counts": {k: counting[k] for k in COUNTS},
         "summary": counting["summary"], "changes": counting["changes"],
         "pairs": sorted(paired, key=lambda p: (p["supporter"]["name"].casefold(),
                                                p["coach"]["name"].casefold())),

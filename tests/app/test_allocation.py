@@ -17,6 +17,7 @@ from app.models import (
 )
 
 PILOT = "Advanced Coach pilot"
+CONFIRM = {"confirm": True}
 LEEDS = dict(latitude=53.8195, longitude=-1.5820, postcode="LS6 3QS", outward_code="LS6",
              place_label="Leeds")
 LONDON = dict(latitude=51.5072, longitude=-0.1276, postcode="WC2N 5DU", outward_code="WC2N",
@@ -72,6 +73,11 @@ def propose(cohort, **args):
     return response.get_json()
 
 
+def publish(cohort, run_id, body=CONFIRM):
+    return cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run_id}/publish",
+                                  json=body)
+
+
 def pairs_of(run):
     return {p["coach"]["name"]: p["supporter"]["name"] for p in run["pairs"]}
 
@@ -113,8 +119,7 @@ def test_from_proposal_through_locks_and_reruns_to_publication(cohort, session):
     assert engagements(session) == before and outbox(session) == []
     proposal = pairs_of(again.get_json())
 
-    published = cohort["as_admin"].api("post",
-                                       f"/api/v1/admin/allocations/{run['id']}/publish")
+    published = publish(cohort, run["id"])
     assert published.status_code == 200, published.get_json()
     assert published.get_json()["status"] == "published"
     created = session.scalars(sa.select(Engagement).join(
@@ -136,7 +141,7 @@ def test_from_proposal_through_locks_and_reruns_to_publication(cohort, session):
         ("allocation_paired", "dee@example.com"), ("allocation_paired", "eve@example.com"),
         ("allocation_unplaced", unplaced.email)}
 
-    twice = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/publish")
+    twice = publish(cohort, run["id"])
     assert twice.status_code == 409
     assert "published already" in twice.get_json()["message"]
     assert engagements(session) == before + 3
@@ -153,7 +158,7 @@ def test_publication_is_refused_whole_when_a_place_went_meanwhile(cohort, sessio
     late = make_account(roles=["coach"], name="Lee Late")
     make_engagement(late, cohort["eve"], role="coach_developer")
     before = engagements(session)
-    response = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/publish")
+    response = publish(cohort, run["id"])
     assert response.status_code == 409
     body = response.get_json()
     assert "Eve Expert has 0 places left but 1 coaches are proposed." in body["errors"][
@@ -167,8 +172,7 @@ def test_publication_is_refused_whole_when_a_place_went_meanwhile(cohort, sessio
     rerun = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/rerun",
                                    json={"locks": []})
     assert "Eve Expert" not in pairs_of(rerun.get_json()).values()
-    published = cohort["as_admin"].api("post",
-                                       f"/api/v1/admin/allocations/{run['id']}/publish")
+    published = publish(cohort, run["id"])
     assert published.status_code == 200
     assert engagements(session) == before + 2
 
@@ -211,7 +215,8 @@ def test_most_per_supporter_and_the_pool_shape_the_proposal(cohort):
     ("get", "/api/v1/admin/allocations/pool", None),
     ("get", "/api/v1/admin/allocations/{run}", None),
     ("post", "/api/v1/admin/allocations/{run}/rerun", {"locks": []}),
-    ("post", "/api/v1/admin/allocations/{run}/publish", None),
+    ("post", "/api/v1/admin/allocations/{run}/publish", {"confirm": True}),
+    ("get", "/api/v1/admin/allocations/{run}/publish", None),
     ("post", "/api/v1/admin/allocations/{run}/discard", None),
     ("post", "/api/v1/admin/programmes", {"emails": ["amy@example.com"], "programme": "X"}),
     ("get", "/admin/allocations", None),
@@ -239,7 +244,8 @@ def test_the_admin_pages_from_membership_to_publication(cohort, session, make_ac
                                                    "programme": PILOT})
     assert joined.status_code == 302
     page = admin.get("/admin/allocations").get_data(as_text=True)
-    assert f"{PILOT} (6 coaches)" in page and "Dee Developer" in page
+    assert f"{PILOT} (6 coaches: 5 waiting, 1 already placed)" in page
+    assert "Dee Developer" in page
 
     started = admin.post("/admin/allocations", data={
         "programme": PILOT, "pool": [str(cohort["dee"].id), str(cohort["eve"].id)],
@@ -259,11 +265,12 @@ def test_the_admin_pages_from_membership_to_publication(cohort, session, make_ac
     assert (gus.supporter_id, gus.locked) == (cohort["dee"].id, True)
     assert engagements(session) == 1
 
-    published = admin.post(f"/admin/allocations/{run.id}/publish")
+    published = admin.post(f"/admin/allocations/{run.id}/publish", data={"confirm": "true"})
     assert published.status_code == 302
     assert engagements(session) == 4
     assert "Published" in admin.get(f"/admin/allocations/{run.id}").get_data(as_text=True)
-    assert admin.post(f"/admin/allocations/{run.id}/publish").status_code == 409
+    assert admin.post(f"/admin/allocations/{run.id}/publish",
+                      data={"confirm": "true"}).status_code == 409
 
 
 def test_a_large_pool_is_folded_so_the_proposal_stays_in_view(cohort):
@@ -280,7 +287,8 @@ def test_a_large_pool_is_folded_so_the_proposal_stays_in_view(cohort):
     run = propose(cohort)
     detail = admin.get(f"/admin/allocations/{run['id']}").get_data(as_text=True)
     folded = detail.index("1 more in the pool with nobody proposed")
-    assert detail.index("Dee Developer</td>") < folded < detail.index("Flo Faraway</td>")
+    assert detail.index("<strong>Dee Developer</strong>") < folded < detail.index(
+        "<strong>Flo Faraway</strong>")
 
 
 def test_publication_is_refused_when_a_coach_closed_their_account(cohort, session):
@@ -290,7 +298,7 @@ def test_publication_is_refused_when_a_coach_closed_their_account(cohort, sessio
     paired = next(c for c in cohort["coaches"] if c.display_name in pairs_of(run))
     paired.deleted_at = datetime.now(UTC)
     session.commit()
-    response = cohort["as_admin"].api("post", f"/api/v1/admin/allocations/{run['id']}/publish")
+    response = publish(cohort, run["id"])
     assert response.status_code == 409
     assert "closed their account" in response.get_json()["message"]
     assert engagements(session) == 1
