@@ -31,6 +31,7 @@ from app.models.taxonomy import (
     SupportRole,
 )
 from app.models.users import DELETED_NAME, User, UserRole, name_of
+from app.models.weights import DailySearchCount, WeightSampleSearch
 
 __all__ = [
     "DELETED_NAME",
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEvent",
     "CaseloadReminder",
     "CoachProfile",
+    "DailySearchCount",
     "DataVersion",
     "DevelopmentPlan",
     "Engagement",
@@ -64,6 +66,7 @@ __all__ = [
     "SupportRole",
     "User",
     "UserRole",
+    "WeightSampleSearch",
     "WidgetKey",
     "name_of",
 ]

@@ -400,6 +400,21 @@ def rerun_with_choices(session: Session, admin: User, run_id: int, choices: dict
     return rerun(session, admin, run_id, locks, today=today)
 
 
+def what_if(session: Session, admin: User, programme: str, weights: matching.Weights, *,
+            today: date | None = None) -> matching.Allocation:
+    """Return what proposing ``programme`` (everyone in the pool, the default settings)
+    would give under ``weights``, for the weights preview. Nothing is stored or emailed."""
+    require_admin(admin)
+    today = today or date.today()
+    plans, _ = _cohort(session, programme.strip())
+    if not plans:
+        raise InvalidInput("Nobody to allocate.", errors={"programme": [
+            f"No coach on “{programme.strip()}” is waiting for a coach developer."]})
+    settings = {"pool": [s["id"] for s in pool(session, today=today)], "radius_km": 50.0,
+                "mode": "either", "objective": "coverage", "most_per_supporter": None}
+    return _proposal(session, plans, settings, [], today, weights=weights)
+
+
 def _proposal(session: Session, plans: list[DevelopmentPlan], settings: dict,
               locks: list[tuple[int, int]], today: date, *,
               weights: matching.Weights | None = None) -> matching.Allocation:

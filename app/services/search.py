@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 import matching
 from app.errors import InvalidInput
 from app.extensions import db
-from app.services import geocoding
+from app.services import geocoding, search_log
 from app.services.search_index import SearchIndexCache, Snapshot, club_key, country_scope
 
 #: The online section of an "either" search shows at least this many, and fills
@@ -89,11 +89,17 @@ def search_answer(session: Session, args: dict, render: Callable[[dict], bytes])
     return body
 
 
-def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = None) -> dict:
-    """Rank supporters for ``args`` (as loaded by ``SearchArgs``) and return the page."""
+def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = None,
+                   record: bool = True) -> dict:
+    """Rank supporters for ``args`` (as loaded by ``SearchArgs``) and return the page.
+
+    ``record``: count it among the popular searches (not a weights preview's).
+    """
     snapshot = snapshot or index_cache().get(session)
     origin = resolve_origin(session, args)
     query = build_query(snapshot, args, origin)
+    if record:
+        search_log.record(args, origin)
     page, per_page = args["page"], args["limit"]
     # The online section belongs to the first page; later pages page the main list.
     online_limit = per_page if page == 1 else 0
