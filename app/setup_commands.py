@@ -14,7 +14,11 @@ from app.extensions import db
 @click.command("seed-taxonomy")
 @with_appcontext
 def seed_taxonomy_command():
-    """Create or update the taxonomy (roles, event groups, needs, ladders)."""
+    """Create the taxonomy items (roles, event groups, needs, ladders) the database lacks.
+
+    Items already there are left as admins edited them: names, order, ladder
+    rules and retirement are never undone.
+    """
     from app.services.taxonomy import seed_taxonomy
 
     counts = seed_taxonomy(db.session)

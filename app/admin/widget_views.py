@@ -62,7 +62,10 @@ def widget_key(key_id: int):
         "admin/widget_keys_detail.html", widget_key=key, errors=errors,
         form=request.form if request.method == "POST" else None,
         code=widget_keys.embed_code(key, _base_url()),
-        taxonomy=load_taxonomy(db.session)), status
+        # Retired presets the key holds stay on the form, so saving it keeps them.
+        taxonomy=load_taxonomy(db.session, held={
+            "support_roles": (key.presets or {}).get("roles", []),
+            "event_groups": (key.presets or {}).get("event_groups", [])})), status
 
 
 @bp.post("/widget-keys/<id:key_id>/revoke")

@@ -91,9 +91,11 @@ def _plan_form(plan_id: int, mode: str, schema_class, use_case, done: str):
             return redirect(url_for("caseload.plan_detail", plan_id=plan_id))
         errors, status = outcome.errors, outcome.status
     view = plan_read_model.plan_view(db.session, current_user, plan_id)
+    # A retired need the plan holds stays on the form, so saving it keeps the need.
+    held = {"needs": [need["key"] for need in view["content"]["needs"]]}
     return render_template("plans/form.html", mode=mode, plan=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
-                           coach_id="", taxonomy=load_taxonomy(db.session)), status
+                           coach_id="", taxonomy=load_taxonomy(db.session, held=held)), status
 
 
 DECISIONS = {"accept": "You accepted the change: the plan is updated and the old version kept.",

@@ -2,11 +2,27 @@
 
 All of it is data, seeded from ``app/data/taxonomy.json`` and editable by
 programme admins; nothing else in the code hard-codes these lists.
+
+Items are retired, never deleted: ``retired_at`` takes a role, event group,
+need or qualification out of every new choice while the profiles, plans and
+records that hold it keep reading it by its key and name.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -20,7 +36,17 @@ event_group_relations = Table(
 )
 
 
-class SupportRole(db.Model):
+class Retirable:
+    """An item that can be retired: out of new choices, still readable on old records."""
+
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class SupportRole(Retirable, db.Model):
     __tablename__ = "support_roles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +61,7 @@ class SupportRole(db.Model):
         return f"<SupportRole {self.key}>"
 
 
-class EventGroup(db.Model):
+class EventGroup(Retirable, db.Model):
     __tablename__ = "event_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +84,7 @@ class EventGroup(db.Model):
         return f"<EventGroup {self.key}>"
 
 
-class Need(db.Model):
+class Need(Retirable, db.Model):
     """A development-plan need area, which supporters offer as expertise."""
 
     __tablename__ = "needs"
@@ -68,7 +94,6 @@ class Need(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(60), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
@@ -91,7 +116,7 @@ class QualificationFramework(db.Model):
     )
 
 
-class Qualification(db.Model):
+class Qualification(Retirable, db.Model):
     """One rung of a ladder.
 
     ``rank`` orders the rungs within their framework; ``level`` places the rung

@@ -1,14 +1,27 @@
-"""Output schemas for the taxonomy, for clients building their forms."""
+"""The public taxonomy, for clients building their forms: what to list (``TaxonomyArgs``)
+and the lists (``*Schema``)."""
 
 from marshmallow import Schema, fields
 
 from app.schemas.text import Line
+
+RETIRED_AT = fields.DateTime(
+    allow_none=True, metadata={"description": "When it was retired (no longer offered as a "
+                                              "new choice, still named on old records); "
+                                              "null while offered"})
+
+
+class TaxonomyArgs(Schema):
+    include_retired = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also list retired items (to name what old records hold)"})
 
 
 class SupportRoleSchema(Schema):
     key = Line()
     name = Line()
     description = Line()
+    retired_at = RETIRED_AT
 
 
 class EventGroupSchema(Schema):
@@ -17,6 +30,7 @@ class EventGroupSchema(Schema):
     kind = Line(metadata={"description": "event_group or specialism"})
     description = Line()
     related = fields.Method("related_keys", metadata={"description": "Keys of related groups"})
+    retired_at = RETIRED_AT
 
     def related_keys(self, group) -> list[str]:
         return [g.key for g in group.related]
@@ -27,6 +41,7 @@ class NeedSchema(Schema):
     name = Line()
     category = Line()
     description = Line()
+    retired_at = RETIRED_AT
 
 
 class QualificationSchema(Schema):
@@ -36,6 +51,7 @@ class QualificationSchema(Schema):
     level = fields.Integer(metadata={"description": "Position on the common scale"})
     description = Line()
     supporter_only = fields.Boolean()
+    retired_at = RETIRED_AT
 
 
 class LadderSchema(Schema):

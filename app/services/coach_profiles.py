@@ -31,11 +31,13 @@ def save_coach_profile(session: Session, user: User, data: dict, *,
     if profile is None:
         profile = CoachProfile(user_id=user.id)
         session.add(profile)
+    # What the profile holds may stay even once retired; nothing retired is chosen anew.
     if "qualification" in data:
-        profile.qualification = qualification_of(session, data["qualification"])
+        profile.qualification = qualification_of(session, data["qualification"],
+                                                 held=[profile.qualification])
     if "event_groups" in data:
         profile.event_groups = by_keys(session, EventGroup, data["event_groups"],
-                                        "event_groups")
+                                        "event_groups", held=profile.event_groups)
     if "club" in data:
         profile.club = (data["club"] or "").strip() or None
     if "location" in data:

@@ -66,14 +66,22 @@ def _date(value: str | None) -> date | None:
 
 
 def check_content(session: Session, plan: DevelopmentPlan | None, content: dict) -> dict[str, Need]:
-    """Check content against the database: known needs, the plan's own goals, kept goals."""
+    """Check content against the database: known needs, the plan's own goals, kept goals.
+
+    A need the plan holds stays even once retired; a retired need is not added anew.
+    """
     keys = [n["key"] for n in content["needs"]]
     needs = {n.key: n for n in session.scalars(
-        select(Need).where(Need.key.in_(keys), Need.active.is_(True)))} if keys else {}
+        select(Need).where(Need.key.in_(keys)))} if keys else {}
     errors: dict[str, list[str]] = {}
     unknown = [k for k in keys if k not in needs]
+    held = {pn.need.key for pn in plan.needs} if plan is not None else set()
+    retired = [needs[k].name for k in keys
+               if k in needs and needs[k].retired_at is not None and k not in held]
     if unknown:
         errors["needs"] = [f"Unknown need: {', '.join(unknown)}. See /api/v1/taxonomy."]
+    elif retired:
+        errors["needs"] = [f"No longer offered: {', '.join(retired)}."]
     goals = {g.id: g for g in plan.goals} if plan is not None else {}
     wanted = {g["id"] for g in content["goals"] if g.get("id") is not None}
     strangers = sorted(wanted - set(goals))

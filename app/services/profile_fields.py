@@ -119,7 +119,14 @@ def location_text(profile) -> str | None:
 # --- taxonomy lookups --------------------------------------------------------------------
 
 
-def by_keys(session: Session, model, keys, field: str) -> list:
+def by_keys(session: Session, model, keys, field: str, *, held=None) -> list:
+    """Return the ``model`` rows of ``keys``, in that order, or refuse unknown keys by field.
+
+    ``held`` is what the record holds now (rows or keys): a retired item it
+    holds may stay, but a retired item chosen anew is refused, naming the
+    field. Without ``held`` (a caller that cannot tell), retired items are
+    accepted as they always were.
+    """
     keys = list(dict.fromkeys(keys or []))
     rows = list(session.scalars(select(model).where(model.key.in_(keys)))) if keys else []
     found = {row.key for row in rows}
@@ -127,18 +134,35 @@ def by_keys(session: Session, model, keys, field: str) -> list:
     if unknown:
         raise InvalidInput("Some choices are not known.",
                            errors={field: [f"Unknown: {', '.join(unknown)}."]})
+    if held is not None:
+        _refuse_newly_retired(rows, held, field)
     order = {k: i for i, k in enumerate(keys)}
     return sorted(rows, key=lambda row: order[row.key])
 
 
-def qualification_of(session: Session, key: str | None) -> Qualification | None:
+def qualification_of(session: Session, key: str | None, *, held=None) -> Qualification | None:
+    """Return the qualification of ``key`` (None for none).
+
+    ``held`` as for ``by_keys``: the qualification held now, in a list
+    (``[profile.qualification]``), or None when the caller cannot tell.
+    """
     if not key:
         return None
     row = session.scalar(select(Qualification).where(Qualification.key == key))
     if row is None:
         raise InvalidInput("Unknown qualification.",
                            errors={"qualification": [f"Unknown qualification: {key}."]})
+    if held is not None:
+        _refuse_newly_retired([row], held, "qualification")
     return row
+
+
+def _refuse_newly_retired(rows, held, field: str) -> None:
+    holding = {getattr(item, "key", item) for item in held if item is not None}
+    retired = [row.name for row in rows if row.retired_at is not None and row.key not in holding]
+    if retired:
+        raise InvalidInput("Some choices are no longer offered.",
+                           errors={field: [f"No longer offered: {', '.join(retired)}."]})
 
 
 def require_role(user: User, role: str, what: str) -> None:

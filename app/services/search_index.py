@@ -219,13 +219,19 @@ class SearchIndexCache:
 
 
 def load_taxonomy_keys(session: Session) -> Taxonomy:
+    """Return every key search knows, retired ones too, with today's names.
+
+    A retired item is offered by no form (``search_form_choices``), but a
+    saved search, an old link or a plan may still name it, and supporters who
+    hold it are still found by it and explained with its name.
+    """
     return Taxonomy(
         roles={r.key: r.name for r in session.scalars(
             select(SupportRole).order_by(SupportRole.sort_order))},
         event_groups={g.key: g.name for g in session.scalars(
             select(EventGroup).order_by(EventGroup.sort_order))},
         needs={n.key: n.name for n in session.scalars(
-            select(Need).where(Need.active).order_by(Need.sort_order))},
+            select(Need).order_by(Need.sort_order))},
         qualifications={q.key: (q.name, q.level, q.framework.key)
                         for q in session.scalars(select(Qualification)
                                                  .options(selectinload(Qualification.framework)))},
@@ -354,7 +360,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
 
 
 def search_form_choices(session: Session) -> dict:
-    """Return the taxonomy as the search form shows it, as plain values."""
+    """Return the taxonomy as the search form offers it, as plain values (no retired items)."""
     from app.services.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(session)

@@ -199,7 +199,7 @@ def update_key(session: Session, admin: User, key_id: int, args: dict) -> Widget
     widget_key = get_key(session, admin, key_id)
     if widget_key.revoked_at is not None:
         raise Conflict("This widget key is revoked: issue a new key instead.")
-    _check_presets(session, args["presets"])
+    _check_presets(session, args["presets"], held=widget_key.presets)
     changed = [name for name in ("club_name", "allowed_origins", "presets",
                                  "rate_limit_per_minute")
                if getattr(widget_key, name) != args[name]]
@@ -229,14 +229,20 @@ def new_key() -> str:
     return "wk_" + secrets.token_urlsafe(24)
 
 
-def _check_presets(session: Session, presets: dict) -> None:
+def _check_presets(session: Session, presets: dict, held: dict | None = None) -> None:
+    """Refuse unknown preset keys, and retired ones the key did not hold already."""
     errors: dict[str, list[str]] = {}
     for name, model in (("roles", SupportRole), ("event_groups", EventGroup)):
         wanted = presets.get(name) or []
-        known = set(session.scalars(select(model.key).where(model.key.in_(wanted))))
-        unknown = [k for k in wanted if k not in known]
+        found = dict(session.execute(
+            select(model.key, model.retired_at).where(model.key.in_(wanted))).all())
+        unknown = [k for k in wanted if k not in found]
+        kept = set((held or {}).get(name) or [])
+        retired = [k for k in wanted if found.get(k) is not None and k not in kept]
         if unknown:
             errors[name] = [f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}."]
+        elif retired:
+            errors[name] = [f"No longer offered: {', '.join(retired)}."]
     if presets.get("where"):
         # A preset place the search cannot find would greet every visitor with an error.
         try:

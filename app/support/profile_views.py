@@ -86,7 +86,10 @@ def coach_profile():
             return redirect(url_for("support.coach_profile"))
         errors, status = outcome.errors, outcome.status
     view = coach_profiles.coach_view(db.session, current_user)
+    # What the profile and plan hold stays on the form once retired: saving it keeps it.
+    held = {"event_groups": view["event_groups"], "qualifications": [view["qualification"]],
+            "needs": [need["key"] for need in view["needs"]]}
     return render_template("profiles/coach.html", view=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
-                           taxonomy=load_taxonomy(db.session)), status
+                           taxonomy=load_taxonomy(db.session, held=held)), status
 

@@ -41,14 +41,15 @@ def test_seed_taxonomy_is_idempotent(runner, session):
     assert counts[SupportRole] == 4 and counts[EventGroup] == 9 and counts[Need] >= 17
 
 
-def test_seed_taxonomy_restores_an_edited_name(runner, session):
+def test_seed_taxonomy_keeps_an_admins_name(runner, session):
+    # Names are the admins' to edit (/admin/taxonomy): seeding again never undoes them.
     role = session.scalar(sa.select(SupportRole).where(SupportRole.key == "mentor"))
-    role.name = "Mentorr"
+    role.name = "Mentor coach"
     session.commit()
     runner.invoke(args=["seed-taxonomy"])
     session.expire_all()
     assert session.scalar(sa.select(SupportRole.name).where(SupportRole.key == "mentor")) == \
-        "Mentor"
+        "Mentor coach"
 
 
 def _seed(runner, seed=11, supporters=60, coaches=20):
