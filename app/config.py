@@ -141,6 +141,8 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "REQUEST_EXPIRY_DAYS": int(env.get("REQUEST_EXPIRY_DAYS", 7)),
         "STALE_EXPIRED_LIMIT": int(env.get("STALE_EXPIRED_LIMIT", 3)),
         "PENDING_REQUESTS_LIMIT": int(env.get("PENDING_REQUESTS_LIMIT", 10)),
+        # The admin home lists requests waiting longer than this for an answer.
+        "UNANSWERED_REQUEST_DAYS": int(env.get("UNANSWERED_REQUEST_DAYS", 3)),
         "EXPIRY_WARNING_DAYS": tuple(sorted(
             (int(d) for d in env.get("EXPIRY_WARNING_DAYS", "30,7").split(",") if d.strip()),
             reverse=True)),

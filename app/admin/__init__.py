@@ -16,4 +16,11 @@ def admins_only():
     require_admin(current_user)
 
 
-from app.admin import allocation_views, taxonomy_views, views, weights_views, widget_views  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    allocation_views,
+    home_views,
+    taxonomy_views,
+    views,
+    weights_views,
+    widget_views,
+)

@@ -11,28 +11,37 @@ from app.errors import DomainError, flatten_errors
 from app.extensions import db
 from app.form_submission import submit
 from app.models.users import USER_ROLES
-from app.schemas.accounts import ConfirmArgs, EmailArgs, RequeueArgs, RolesArgs
-from app.services import accounts, mailer, profiles
+from app.schemas.accounts import EmailArgs, RequeueArgs, RolesArgs
+from app.schemas.profiles import VerificationDecisionArgs
+from app.services import accounts, mailer, profile_changes
 
 
 @bp.get("/verification")
 @login_required
 def verification():
-    """List supporter profiles waiting for verification, oldest first."""
-    queue = profiles.verification_queue(db.session, current_user)
-    return render_template("admin/verification.html", queue=queue)
+    """List the changes waiting for verification, oldest first, field by field."""
+    return _queue()
+
+
+def _queue(errors=None, failed=None, form=None, status: int = 200):
+    queue = profile_changes.verification_queue(db.session, current_user)
+    return render_template("admin/verification.html", queue=queue, errors=errors or {},
+                           failed=failed, form=form), status
 
 
 @bp.post("/verification/<id:profile_id>")
 @login_required
 def verify(profile_id: int):
-    """Verify one profile: it may now appear in search."""
-    outcome = submit(ConfirmArgs(), lambda args: profiles.verify_supporter(
-        db.session, current_user, profile_id))
-    if outcome.ok:
-        flash(f"{outcome.value.user.display_name} is verified.", "success")
-    else:
-        flash(" ".join(m for ms in outcome.errors.values() for m in ms), "error")
+    """Approve a change, reject it with a reason, or ask for changes with a message."""
+    outcome = submit(VerificationDecisionArgs(), lambda args: profile_changes.decide(
+        db.session, current_user, profile_id, args["decision"], args.get("message")))
+    if not outcome.ok:
+        return _queue(outcome.errors, profile_id, request.form, outcome.status)
+    name = outcome.value.user.display_name
+    flash({"approve": f"Approved: {name}'s profile is public as it now reads.",
+           "reject": f"Rejected: {name} is told why, and their verified profile stays.",
+           "request_changes": f"{name} is asked for changes; it comes back here when they "
+                              "save."}[request.form.get("decision", "approve")], "success")
     return redirect(url_for("admin.verification"))
 
 

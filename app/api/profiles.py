@@ -17,8 +17,10 @@ from app.schemas.profiles import (
     SearchDefaultsSchema,
     SupporterProfileArgs,
     SupporterProfileSchema,
+    VerificationDecisionArgs,
+    VerificationOutcomeSchema,
 )
-from app.services import coach_profiles, profiles
+from app.services import coach_profiles, profile_changes, profiles
 
 blp = Blueprint("profiles", __name__, description="Your profiles, and verification by admins")
 
@@ -122,18 +124,29 @@ class VerificationQueue(MethodView):
     @blp.response(200, QueuedProfileSchema(many=True))
     @errors(blp, 401, 404)
     def get(self):
-        """(Admins) supporter profiles waiting for verification, oldest first."""
-        return profiles.verification_queue(db.session, current_user)
+        """(Admins) changes waiting for verification, oldest first, field by field.
+
+        Each lists what changes against the last verified version (for a new
+        profile, everything it says). The verified version stays public meanwhile.
+        """
+        return profile_changes.verification_queue(db.session, current_user)
 
 
 @blp.route("/admin/verification/<id:profile_id>")
 class Verify(MethodView):
     decorators = [login_required]
 
-    @blp.response(200, QueuedProfileSchema)
-    @errors(blp, 400, 401, 404, 409)
-    def post(self, profile_id):
-        """(Admins) verify a profile: from now on it may appear in search."""
-        profile = profiles.verify_supporter(db.session, current_user, profile_id)
+    @blp.arguments(VerificationDecisionArgs)
+    @blp.response(200, VerificationOutcomeSchema)
+    @errors(blp, 400, 401, 404, 409, 422)
+    def post(self, args, profile_id):
+        """(Admins) approve, reject (with a reason) or ask for changes (with a message).
+
+        Approving makes the change public at once. The supporter is emailed the
+        outcome either way, with the message.
+        """
+        profile = profile_changes.decide(db.session, current_user, profile_id,
+                                         args["decision"], args.get("message"))
+        change = profile_changes.latest_change(db.session, profile)
         db.session.commit()
-        return profile
+        return {"id": profile.id, "verified": profile.verified, "status": change.status}

@@ -30,7 +30,7 @@ from app.schemas.accounts import (
     SignInArgs,
     SignUpArgs,
 )
-from app.services import accounts, personal_data
+from app.services import accounts, personal_data, plan_access
 
 sign_in_limit = limiter.shared_limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"],
                                      scope="sign-in", methods=["POST"])
@@ -93,18 +93,33 @@ def resend_verification():
 @sign_in_limit
 def sign_in():
     """Sign in with email and password; then go back where the person was."""
-    next_url = sessions.safe_next(request.values.get("next"), url_for("support.inbox"))
+    next_url = sessions.safe_next(request.values.get("next"), "")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(next_url)
+        return redirect(next_url or landing_page(current_user))
     if request.method == "GET":
         return render_template("auth/sign_in.html", form=request.args, errors={},
                                next_url=next_url)
     user, errors, status = _authenticate(request.form)
     if user is not None:
         sessions.start(user)
-        return redirect(next_url)
+        return redirect(next_url or landing_page(user))
     return render_template("auth/sign_in.html", form=request.form, errors=errors,
                            next_url=next_url), status
+
+
+def landing_page(user) -> str:
+    """Return where a person's work is: admin home, caseload, requests, their plan or search."""
+    if user.has_role("admin"):
+        return url_for("admin.home")
+    if user.has_role("coach_developer"):
+        return url_for("caseload.dashboard")
+    if user.has_role("supporter"):
+        return url_for("support.inbox")
+    if user.has_role("coach"):
+        plan_id = plan_access.current_plan_id(db.session, user.id)
+        return (url_for("caseload.plan_detail", plan_id=plan_id) if plan_id
+                else url_for("web.search"))
+    return url_for("auth.account")
 
 
 def _authenticate(form) -> tuple[object | None, dict, int]:

@@ -11,6 +11,7 @@ from app.models.plans import (
     PlanReview,
     ReflectiveLogEntry,
 )
+from app.models.profile_changes import ProfileChange
 from app.models.profiles import CoachProfile, SupporterProfile
 from app.models.reflective_log import GoalProgress, LogComment
 from app.models.request_messages import RequestMessage
@@ -55,6 +56,7 @@ __all__ = [
     "PlanNeed",
     "PlanReview",
     "PlanVersion",
+    "ProfileChange",
     "Qualification",
     "QualificationFramework",
     "RankingWeights",

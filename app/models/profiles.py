@@ -115,9 +115,9 @@ class SupporterProfile(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # When the profile (new, or with changed public content) was put in the
-    # admins' verification queue; it stays unsearchable until verified again.
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The name coaches see: the account name as an admin last verified it
+    # (None until the first verification). A new name waits like a new bio.
+    public_name: Mapped[str | None] = mapped_column(String(120))
 
     visible: Mapped[bool] = mapped_column(default=True)
     paused: Mapped[bool] = mapped_column(default=False)

@@ -103,6 +103,11 @@ class SupporterProfileSchema(Schema):
     paused_reason = Line(allow_none=True)
     verified = fields.Boolean()
     awaiting_verification = fields.Boolean()
+    pending_change = fields.Nested(lambda: PendingChangeSchema(), allow_none=True, metadata={
+        "description": "Your changes waiting for an admin (or for you, when an admin asked "
+                       "for changes); coaches see the verified version until approved"})
+    last_decision = fields.Nested(lambda: VerificationDecisionSchema(), allow_none=True, metadata={
+        "description": "An admin's last word when they rejected or asked for changes"})
     searchable = fields.Boolean()
     notes = fields.List(Line(), metadata={"description": "Why you are or are not in "
                                                                   "search, in words"})
@@ -205,22 +210,58 @@ class SearchDefaultsSchema(Schema):
     goals = Text()
 
 
-class QueuedProfileSchema(Schema):
-    id = fields.Integer()
-    name = Line(attribute="user.display_name")
-    email_verified = fields.Method("email_ok")
-    roles = fields.Method("role_keys")
-    near = Line(attribute="outward_code", allow_none=True)
-    qualification = fields.Method("qualification_name")
-    safeguarding_expires_on = fields.Date(allow_none=True)
-    licence_expires_on = fields.Date(allow_none=True)
+class PendingChangeSchema(Schema):
+    status = Line(metadata={"description": "pending (with an admin) or changes_requested "
+                                           "(with you)"})
+    new = fields.Boolean(metadata={"description": "The profile's first verification"})
     submitted_at = fields.DateTime()
+    fields_ = fields.List(Line(), data_key="fields", attribute="fields")
+    proposed = fields.Dict(keys=Line(), values=fields.Raw())
 
-    def email_ok(self, profile) -> bool:
-        return profile.user.email_verified_at is not None
 
-    def role_keys(self, profile) -> list[str]:
-        return [r.key for r in profile.roles]
+class VerificationDecisionSchema(Schema):
+    status = Line(metadata={"description": "rejected, changes_requested or approved"})
+    message = Text()
+    decided_at = fields.DateTime(allow_none=True)
 
-    def qualification_name(self, profile):
-        return profile.qualification.name if profile.qualification else None
+
+class FieldChangeSchema(Schema):
+    field = Line()
+    label = Line()
+    before = fields.Raw(allow_none=True, metadata={
+        "description": "The verified value: keys, text or an ISO date (null when new)"})
+    after = fields.Raw(allow_none=True, metadata={"description": "The proposed value"})
+    before_text = Text()
+    after_text = Text()
+    added = fields.List(Line())
+    removed = fields.List(Line())
+
+
+class QueuedProfileSchema(Schema):
+    """One change waiting for an admin, field by field against the verified version."""
+
+    id = fields.Integer(metadata={"description": "The supporter profile's id"})
+    change_id = fields.Integer()
+    name = Line()
+    email_verified = fields.Boolean()
+    new = fields.Boolean(metadata={"description": "A new profile: everything it says is new"})
+    near = Line(attribute="profile.outward_code", allow_none=True)
+    submitted_at = fields.DateTime()
+    changes = fields.List(fields.Nested(FieldChangeSchema))
+    earlier = fields.List(fields.Nested(VerificationDecisionSchema), metadata={
+        "description": "The last decisions on this profile, newest first"})
+
+
+class VerificationOutcomeSchema(Schema):
+    id = fields.Integer()
+    verified = fields.Boolean()
+    status = Line(metadata={"description": "approved, rejected or changes_requested"})
+
+
+class VerificationDecisionArgs(FormArgs):
+    """An admin's decision on a waiting change."""
+
+    decision = Line(load_default="approve", validate=validate.OneOf(
+        ("approve", "reject", "request_changes")))
+    message = Text(load_default="", validate=validate.Length(max=2000), metadata={
+        "description": "Required to reject (the reason) or to ask for changes (what to change)"})

@@ -286,16 +286,17 @@ def update_account(session: Session, user: User, data: dict, *,
     """Change a person's name, phone and their self-chosen roles (coach, supporter).
 
     A supporter's name is on their public card: a new one waits for an admin's
-    verification like any other public field (a name could carry a phone number).
+    verification like any other public field (a name could carry a phone number),
+    and coaches see the verified one until then.
     """
     if "display_name" in data and data["display_name"].strip() != user.display_name:
         user.display_name = data["display_name"].strip()
-        from app.services import profiles
+        from app.services import profile_changes, profiles
 
         profile = profiles.supporter_profile(session, user)
-        if profile is not None and (profile.verified_at or profile.submitted_at):
-            profiles.submit_for_verification(session, profile, user,
-                                             now=now or datetime.now(UTC), what="name")
+        if profile is not None:
+            profile_changes.stage(session, profile, user, {"name": user.display_name},
+                                  now=now or datetime.now(UTC))
     if "phone" in data:
         user.phone = (data["phone"] or "").strip() or None
     if "roles" in data:

@@ -40,23 +40,9 @@ def send_caseload_reminders(session: Session, *, today: date) -> ReminderReport:
     """Queue the reminders due ``today``; return how many were queued."""
     config = current_app.config
     weeks, every = config["LOG_OVERDUE_WEEKS"], config["CASELOAD_REMINDER_EVERY_DAYS"]
-    engagements = session.scalars(
-        select(Engagement).where(Engagement.status == "active", Engagement.started_on <= today)
-        .options(selectinload(Engagement.coach),
-                 selectinload(Engagement.supporter).selectinload(SupporterProfile.user))
-        .order_by(Engagement.id)).all()
-    by_plan: dict[int, tuple[DevelopmentPlan, list[Engagement]]] = {}
-    for engagement in engagements:
-        plan = plan_of(session, engagement)
-        if plan is not None and plan.status in OPEN_PLAN_STATUSES:
-            by_plan.setdefault(plan.id, (plan, []))[1].append(engagement)
-    latest = last_entries(session, list(by_plan))
-
     logs = reviews = 0
-    for plan, shared in by_plan.values():
+    for plan, shared, log in shared_plans(session, today=today):
         coach = plan.coach
-        start = plan.starts_on or min(e.started_on for e in shared)
-        log = log_status(start, latest.get(plan.id), today, weeks)
         if log.overdue and _reachable(coach):
             logs += _remind(
                 session, f"log:{plan.id}", coach, plan, today, every,
@@ -78,6 +64,25 @@ def send_caseload_reminders(session: Session, *, today: date) -> ReminderReport:
                                                         plan_id=plan.id, _anchor="reviews")})
     session.flush()
     return ReminderReport(logs=logs, reviews=reviews)
+
+
+def shared_plans(session: Session, *, today: date):
+    """Yield each open plan shared through active engagements, with them and its log status."""
+    engagements = session.scalars(
+        select(Engagement).where(Engagement.status == "active", Engagement.started_on <= today)
+        .options(selectinload(Engagement.coach),
+                 selectinload(Engagement.supporter).selectinload(SupporterProfile.user))
+        .order_by(Engagement.id)).all()
+    by_plan: dict[int, tuple[DevelopmentPlan, list[Engagement]]] = {}
+    for engagement in engagements:
+        plan = plan_of(session, engagement)
+        if plan is not None and plan.status in OPEN_PLAN_STATUSES:
+            by_plan.setdefault(plan.id, (plan, []))[1].append(engagement)
+    latest = last_entries(session, list(by_plan))
+    weeks = current_app.config["LOG_OVERDUE_WEEKS"]
+    for plan, shared in by_plan.values():
+        start = plan.starts_on or min(e.started_on for e in shared)
+        yield plan, shared, log_status(start, latest.get(plan.id), today, weeks)
 
 
 def _remind(session: Session, item_key: str, to: User, plan: DevelopmentPlan, today: date,

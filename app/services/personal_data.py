@@ -32,6 +32,7 @@ from app.models import (
     PlanGoal,
     PlanReview,
     PlanVersion,
+    ProfileChange,
     ReflectiveLogEntry,
     RequestMessage,
     SupporterProfile,
@@ -186,12 +187,17 @@ def export(session: Session, user: User, password: str) -> dict:
                 "outward_code", "place_label", "country", "search_area", "search_latitude",
                 "search_longitude", "travel_km", "offers_online",
                 "capacity", "safeguarding_expires_on", "licence_expires_on", "verified_at",
-                "submitted_at", "visible", "paused", "paused_reason", "last_active_at",
+                "public_name", "visible", "paused", "paused_reason", "last_active_at",
                 "created_at", "updated_at")),
             "roles": [r.key for r in supporter.roles],
             "event_groups": [g.key for g in supporter.event_groups],
             "expertise": [n.key for n in supporter.expertise],
             "qualification": supporter.qualification.key if supporter.qualification else None,
+            "changes": [_row(change, ("status", "new", "proposed", "replaced", "submitted_at",
+                                      "decided_at", "message"))
+                        for change in session.scalars(
+                            select(ProfileChange).where(ProfileChange.profile_id == supporter.id)
+                            .order_by(ProfileChange.id))],
         },
         "coach_profile": None if coach is None else {
             **_row(coach, ("id", "club", "latitude", "longitude", "postcode", "outward_code",
@@ -288,7 +294,9 @@ def erase(session: Session, user: User, password: str, *,
         supporter.search_latitude = supporter.search_longitude = None
         supporter.postcode = supporter.outward_code = supporter.place_label = None
         supporter.safeguarding_expires_on = supporter.licence_expires_on = None
-        supporter.verified_at = supporter.submitted_at = None
+        supporter.verified_at, supporter.public_name = None, None
+        # What they proposed is their words too.
+        session.execute(delete(ProfileChange).where(ProfileChange.profile_id == supporter.id))
     coach = session.scalar(select(CoachProfile).where(CoachProfile.user_id == user.id))
     if coach is not None:
         coach.club = None

@@ -1,8 +1,8 @@
-"""Supporter profiles: saving, verification, pausing, and the owner's view.
+"""Supporter profiles: saving, pausing, and the owner's view.
 
-A new profile, or a change to what the public sees or to the safeguarding and
-licence dates, puts the profile in the admins' verification queue, and it is
-not searchable until an admin verifies it. Operational changes (pausing,
+A new profile waits for an admin's verification before it is searchable. Later
+changes to what an admin checks (see ``profile_changes``) wait beside the
+verified version, which stays public. Operational changes (place, pausing,
 capacity, travel distance, online, visibility) need no verification.
 """
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.models import EventGroup, Need, SupporterProfile, SupportRole, User
-from app.services import audit, mailer
+from app.services import audit, profile_changes
 from app.services.capacity import lock_supporter, places_left
 from app.services.eligibility import supporter_status
-from app.services.permissions import require_admin
 from app.services.profile_fields import (
     by_keys,
     locate,
@@ -37,77 +36,66 @@ def supporter_profile(session: Session, user: User) -> SupporterProfile | None:
     return session.scalar(select(SupporterProfile).where(SupporterProfile.user_id == user.id))
 
 
-def _public_content(profile: SupporterProfile) -> tuple:
-    """What an admin checks: everything the public sees, and the certificates."""
-    return (
-        tuple(r.key for r in profile.roles), tuple(g.key for g in profile.event_groups),
-        tuple(n.key for n in profile.expertise), profile.qualification_id,
-        profile.years_coaching, profile.club or "", profile.bio or "",
-        profile.latitude, profile.longitude, profile.postcode,
-        profile.safeguarding_expires_on, profile.licence_expires_on,
-    )
-
-
 def save_supporter_profile(session: Session, user: User, data: dict, *,
                            now: datetime | None = None) -> SupporterProfile:
-    """Create or update ``user``'s supporter profile from validated ``data``."""
+    """Create or update ``user``'s supporter profile from validated ``data``.
+
+    Operational fields (place, travel, capacity, online, visibility) change at
+    once; what an admin checks waits beside the verified version (see
+    ``profile_changes.stage``).
+    """
     now = now or datetime.now(UTC)
     require_role(user, "supporter", "offer support")
     profile = supporter_profile(session, user)
     created = profile is None
-    before = None if created else _public_content(profile)
+    wanted = _checked_fields(session, data)
+    if not wanted.get("roles", [] if created else [r.key for r in profile.roles]):
+        raise InvalidInput("Choose the support you offer.",
+                           errors={"roles": ["Choose at least one kind of support."]})
     if created:
         profile = SupporterProfile(user_id=user.id, visible=True, paused=False)
         session.add(profile)
 
-    if "roles" in data:
-        profile.roles = by_keys(session, SupportRole, data["roles"], "roles")
-    if "event_groups" in data:
-        profile.event_groups = by_keys(session, EventGroup, data["event_groups"],
-                                        "event_groups")
-    if "expertise" in data:
-        profile.expertise = by_keys(session, Need, data["expertise"], "expertise")
-    if "qualification" in data:
-        profile.qualification = qualification_of(session, data["qualification"])
     if "search_area" in data and data["search_area"] != profile.search_area:
         profile.search_area = data["search_area"]
         if profile.latitude is not None:
             place_publicly(profile, stored_location(profile))
     if "location" in data or created:
         locate(session, profile, data.get("location"))
-    if "bio" in data:
-        profile.bio = sanitise_bio(data["bio"])
-    if "club" in data:
-        profile.club = (data["club"] or "").strip() or None
-    for name in ("years_coaching", "travel_km", "offers_online", "capacity",
-                 "safeguarding_expires_on", "licence_expires_on", "visible"):
+    for name in ("travel_km", "offers_online", "capacity", "visible"):
         if name in data:
             setattr(profile, name, data[name])
-    if not profile.roles:
-        raise InvalidInput("Choose the support you offer.",
-                           errors={"roles": ["Choose at least one kind of support."]})
     profile.last_active_at = now
     session.flush()
+    profile_changes.stage(session, profile, user, wanted, now=now, created=created)
 
     if not created and _takes_no_coaches(profile, now.date()):
         # Hidden, or a check or licence dated in the past: waiting coaches are
         # told at once, kindly, to look elsewhere.
         close_waiting(session, lock_supporter(session, profile.id), now)
-
-    if created or _public_content(profile) != before:
-        submit_for_verification(session, profile, user, now=now, new=created)
     return profile
 
 
-def submit_for_verification(session: Session, profile: SupporterProfile, actor: User, *,
-                            now: datetime, new: bool = False, what: str = "profile") -> None:
-    """Put a profile whose public content changed in the admins' verification queue."""
-    was_verified = profile.verified_at is not None
-    profile.verified_at = None
-    profile.verified_by_id = None
-    profile.submitted_at = now
-    audit.record(session, "profile.submitted_for_verification", actor=actor, subject=profile,
-                 details={"new": new, "was_verified": was_verified, "changed": what})
+def _checked_fields(session: Session, data: dict) -> dict:
+    """Return the submitted fields an admin checks, validated, as a change stores them."""
+    wanted = {}
+    for field, model in (("roles", SupportRole), ("event_groups", EventGroup),
+                         ("expertise", Need)):
+        if field in data:
+            wanted[field] = [row.key for row in by_keys(session, model, data[field], field)]
+    if "qualification" in data:
+        qualification = qualification_of(session, data["qualification"])
+        wanted["qualification"] = qualification.key if qualification else None
+    if "years_coaching" in data:
+        wanted["years_coaching"] = data["years_coaching"]
+    if "club" in data:
+        wanted["club"] = (data["club"] or "").strip()
+    if "bio" in data:
+        wanted["bio"] = sanitise_bio(data["bio"])
+    for name in profile_changes.EXPIRY_FIELDS:
+        if name in data:
+            wanted[name] = data[name].isoformat() if data[name] else None
+    return wanted
 
 
 def _takes_no_coaches(profile: SupporterProfile, today: date) -> bool:
@@ -150,43 +138,6 @@ def _own_profile(session: Session, user: User) -> SupporterProfile:
     return profile
 
 
-def verification_queue(session: Session, admin: User) -> list[SupporterProfile]:
-    """Return the profiles waiting for an admin's verification, oldest first."""
-    require_admin(admin)
-    return list(session.scalars(
-        select(SupporterProfile)
-        .where(SupporterProfile.verified_at.is_(None), SupporterProfile.submitted_at.is_not(None))
-        .join(User, User.id == SupporterProfile.user_id).where(User.deleted_at.is_(None))
-        .options(selectinload(SupporterProfile.user), selectinload(SupporterProfile.roles),
-                 selectinload(SupporterProfile.event_groups),
-                 selectinload(SupporterProfile.expertise))
-        .order_by(SupporterProfile.submitted_at, SupporterProfile.id)))
-
-
-def verify_supporter(session: Session, admin: User, profile_id: int, *,
-                     now: datetime | None = None) -> SupporterProfile:
-    """Verify a queued profile: from now on it may appear in search."""
-    now = now or datetime.now(UTC)
-    require_admin(admin, "No profile with that id is waiting for verification.")
-    profile = session.get(SupporterProfile, profile_id)
-    if profile is None or profile.user.deleted_at is not None:
-        raise NotFound("No profile with that id is waiting for verification.")
-    if profile.verified_at is not None:
-        raise Conflict("This profile is verified already.")
-    if profile.user.email_verified_at is None:
-        raise Conflict("This supporter has not confirmed their email address yet.")
-    profile.verified_at = now
-    profile.verified_by_id = admin.id
-    audit.record(session, "profile.verified", actor=admin, subject=profile,
-                 details={"user_id": profile.user_id})
-    mailer.queue(session, to=profile.user, kind="profile_verified",
-                 subject="Your supporter profile is verified", template="profile_verified",
-                 context={"profile": profile,
-                          "url": mailer.absolute_url("web.supporter", supporter_id=profile.id)},
-                 now=now)
-    return profile
-
-
 def supporter_view(session: Session, user: User, *, today: date | None = None) -> dict | None:
     """Return the owner's view of their supporter profile (None before they make one)."""
     today = today or date.today()
@@ -194,6 +145,13 @@ def supporter_view(session: Session, user: User, *, today: date | None = None) -
     if profile is None:
         return None
     notes = supporter_status(profile, today)
+    searchable = not notes
+    changes = profile_changes.owner_view(session, profile)
+    waiting = changes["pending_change"] is not None and \
+        changes["pending_change"]["status"] == "pending"
+    if profile.verified_at is None and not waiting:
+        # Not waiting for an admin but for the supporter: say so, not "waiting".
+        notes = [n for n in notes if not n.startswith("Waiting for an admin")]
     return {
         "id": profile.id,
         "roles": [r.key for r in profile.roles],
@@ -217,7 +175,8 @@ def supporter_view(session: Session, user: User, *, today: date | None = None) -
         "paused": profile.paused,
         "paused_reason": profile.paused_reason,
         "verified": profile.verified_at is not None,
-        "awaiting_verification": profile.verified_at is None and profile.submitted_at is not None,
-        "searchable": not notes,
-        "notes": notes,
+        "awaiting_verification": waiting,
+        **changes,
+        "searchable": searchable,
+        "notes": profile_changes.owner_notes(changes) + notes,
     }

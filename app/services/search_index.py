@@ -278,7 +278,9 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     # The coarse position only: the index never holds anyone's exact position,
     # so nothing derived from it (distances, radius answers, fallbacks) can.
     rows = session.execute(
-        select(SupporterProfile.id, User.display_name, SupporterProfile.search_latitude,
+        # The name as an admin verified it: a new one waits like a new bio.
+        select(SupporterProfile.id, func.coalesce(SupporterProfile.public_name, User.display_name),
+               SupporterProfile.search_latitude,
                SupporterProfile.search_longitude, SupporterProfile.outward_code,
                SupporterProfile.place_label, SupporterProfile.country, SupporterProfile.club,
                SupporterProfile.bio, SupporterProfile.years_coaching,

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.form_submission import submit
 from app.schemas.profiles import CoachProfileFormArgs, PauseArgs, SupporterProfileFormArgs
-from app.services import coach_profiles, profiles
+from app.services import coach_profiles, profile_changes, profiles
 from app.services.taxonomy import load_taxonomy
 from app.support import bp
 
@@ -22,18 +22,23 @@ def supporter_profile():
         outcome = submit(SupporterProfileFormArgs(), lambda args: profiles.save_supporter_profile(
             db.session, current_user, args))
         if outcome.ok:
-            profile = outcome.value
-            if profile.verified_at is None:
-                flash("Your profile is saved. An admin will verify it before it appears in "
-                      "search.", "success")
-            else:
-                flash("Your profile is saved.", "success")
+            flash(_saved_message(outcome.value), "success")
             return redirect(url_for("support.supporter_profile"))
         errors, status = outcome.errors, outcome.status
     view = profiles.supporter_view(db.session, current_user)
     return render_template("profiles/supporter.html", view=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
                            taxonomy=load_taxonomy(db.session)), status
+
+
+def _saved_message(profile) -> str:
+    change = profile_changes.open_change(db.session, profile)
+    if profile.verified_at is None:
+        return "Your profile is saved. An admin will verify it before it appears in search."
+    if change is not None and change.status == "pending":
+        return ("Your profile is saved. An admin checks your changes before coaches see them; "
+                "until then they see your verified profile.")
+    return "Your profile is saved."
 
 
 @bp.post("/profile/supporter/pause")

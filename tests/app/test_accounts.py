@@ -51,7 +51,8 @@ def test_sign_up_verify_and_sign_in(visitor, session, mailbox):
 
     response = guest.post("/sign-in", data={"email": "NELL@example.com",
                                             "password": GOOD_PASSWORD})
-    assert response.status_code == 302 and response.location == "/requests"
+    # A new coach has no plan yet: they land on search.
+    assert response.status_code == 302 and response.location == "/search"
     me = guest.get("/api/v1/me").get_json()
     assert me["email"] == "nell@example.com" and me["email_verified"] is True
     assert "account.created" in audit_actions(session)
@@ -143,14 +144,14 @@ def test_deleted_or_inactive_accounts_cannot_sign_in(visitor, make_account):
 @pytest.mark.parametrize("target, expected", [
     ("/requests/5", "/requests/5"),
     ("/search?where=LS6", "/search?where=LS6"),
-    ("https://evil.example/", "/requests"),
-    ("//evil.example/x", "/requests"),
-    ("/\\evil.example", "/requests"),
-    ("\\\\evil.example", "/requests"),
-    ("javascript:alert(1)", "/requests"),
-    ("http:/evil.example", "/requests"),
+    ("https://evil.example/", "/search"),
+    ("//evil.example/x", "/search"),
+    ("/\\evil.example", "/search"),
+    ("\\\\evil.example", "/search"),
+    ("javascript:alert(1)", "/search"),
+    ("http:/evil.example", "/search"),
     ("/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),
-    ("/ok\r\nLocation: https://evil.example", "/requests"),
+    ("/ok\r\nLocation: https://evil.example", "/search"),
 ])
 def test_redirect_after_sign_in_only_to_this_site(visitor, make_account, target, expected):
     make_account(email="kim@example.com")

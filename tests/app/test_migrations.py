@@ -102,3 +102,36 @@ def test_upgrading_keeps_every_row_and_places_supporters_at_their_sector(scratch
     assert town  # the town nearest the sector's centre
     assert (lat, lon) == pytest.approx((sector.lat, sector.lon), abs=1e-9)
     assert (lat, lon) != pytest.approx((53.8195, -1.5820), abs=1e-4)
+
+
+def _watched_tables() -> dict:
+    """The tables whose changes bump the search data version (from migration 0007)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / \
+        "0007_data_version_triggers.py"
+    spec = importlib.util.spec_from_file_location("data_version_triggers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.WATCHED
+
+
+def test_every_search_table_keeps_its_data_version_trigger_at_head(scratch_url):
+    """A later migration that rebuilds a table (SQLite batch mode) must not drop them."""
+    app = create_app(config_for(scratch_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                rows = conn.execute(sa.text(
+                    "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                    "AND name LIKE '%data_version%'")).scalars().all()
+            else:
+                rows = conn.execute(sa.text(
+                    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE t.tgname LIKE '%data_version%'")).scalars().all()
+        db.engine.dispose()
+    per_table = 3 if scratch_url.startswith("sqlite") else 1
+    missing = {table for table in _watched_tables() if rows.count(table) < per_table}
+    assert not missing, f"no data_version trigger on {sorted(missing)}"

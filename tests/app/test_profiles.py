@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import AuditEvent, DevelopmentPlan, SupporterProfile
+from app.models import AuditEvent, DevelopmentPlan, ProfileChange, SupporterProfile
 from app.services.profiles import sanitise_bio
 
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
@@ -36,6 +36,14 @@ def stored(session, user):
     return session.scalar(sa.select(SupporterProfile).where(SupporterProfile.user_id == user.id))
 
 
+def waiting(session, profile) -> dict | None:
+    """The fields of the profile's change waiting for an admin (None when nothing waits)."""
+    session.expire_all()
+    change = session.scalar(sa.select(ProfileChange).where(
+        ProfileChange.profile_id == profile.id, ProfileChange.status == "pending"))
+    return None if change is None else change.proposed
+
+
 def test_new_profile_is_geocoded_privately_and_waits_for_verification(visitor, supporter,
                                                                        session):
     response = visitor(supporter).post("/profile/supporter", data=profile_form())
@@ -45,7 +53,7 @@ def test_new_profile_is_geocoded_privately_and_waits_for_verification(visitor, s
     assert profile.latitude == pytest.approx(53.826, abs=0.01)
     assert profile.outward_code == "LS6"
     assert profile.place_label and "3QS" not in profile.place_label  # a town, not the postcode
-    assert profile.verified_at is None and profile.submitted_at is not None
+    assert profile.verified_at is None and waiting(session, profile) == {}
     assert [r.key for r in profile.roles] == ["mentor"] and profile.capacity == 3
     # Not public until verified.
     assert visitor().get(f"/api/v1/supporters/{profile.id}").status_code == 404
@@ -55,7 +63,7 @@ def test_new_profile_is_geocoded_privately_and_waits_for_verification(visitor, s
 
 
 def test_search_places_a_supporter_at_their_sector_or_district_as_they_choose(
-        visitor, supporter, session):
+        visitor, supporter, admin, session):
     import geodata
 
     own = visitor(supporter)
@@ -67,8 +75,7 @@ def test_search_places_a_supporter_at_their_sector_or_district_as_they_choose(
         (sector.lat, sector.lon))
     assert (profile.latitude, profile.longitude) != pytest.approx((sector.lat, sector.lon))
     # Only the district: a privacy preference, not something an admin re-checks.
-    profile.verified_at, profile.submitted_at = profile.submitted_at, None
-    session.commit()
+    assert visitor(admin).post(f"/admin/verification/{profile.id}").status_code == 302
     response = own.post("/profile/supporter", data=profile_form(search_area="district"))
     assert response.status_code == 302
     profile = stored(session, supporter)
@@ -116,33 +123,47 @@ def test_only_admins_see_or_use_the_queue(visitor, supporter, make_account, sess
     assert visitor().get("/admin/verification").status_code == 302  # to sign in
 
 
-@pytest.mark.parametrize("change, reverify", [
-    ({"bio": "Now also hurdles."}, True),
-    ({"roles": ["mentor", "co_coach"]}, True),
-    ({"event_groups": ["jumps", "throws"]}, True),
-    ({"expertise": ["technical_model", "training_planning"]}, True),
-    ({"club": "Another AC"}, True),
-    ({"location": "LS1 4DY"}, True),
-    ({"safeguarding_expires_on": (date.today() + timedelta(days=700)).isoformat()}, True),
-    ({"licence_expires_on": (date.today() + timedelta(days=700)).isoformat()}, True),
-    ({"capacity": "5"}, False),
-    ({"travel_km": "40"}, False),
-    ({"offers_online": None}, False),
-    ({"visible": None}, False),
+@pytest.mark.parametrize("change, waits", [
+    ({"bio": "Now also hurdles."}, "bio"),
+    ({"roles": ["mentor", "co_coach"]}, "roles"),
+    ({"event_groups": ["jumps", "throws"]}, "event_groups"),
+    ({"expertise": ["technical_model", "training_planning"]}, "expertise"),
+    ({"club": "Another AC"}, "club"),
+    ({"qualification": "uk_advanced_coach"}, "qualification"),
+    ({"safeguarding_expires_on": (date.today() + timedelta(days=700)).isoformat()},
+     "safeguarding_expires_on"),
+    ({"licence_expires_on": (date.today() + timedelta(days=700)).isoformat()},
+     "licence_expires_on"),
+    ({"location": "LS1 4DY"}, None),
+    ({"capacity": "5"}, None),
+    ({"travel_km": "40"}, None),
+    ({"offers_online": None}, None),
+    ({"visible": None}, None),
 ])
-def test_public_changes_need_verification_again_operational_ones_do_not(
-        visitor, supporter, make_supporter, session, change, reverify):
+def test_checked_changes_wait_beside_the_verified_version_operational_ones_do_not(
+        visitor, supporter, make_supporter, session, change, waits):
     profile = make_supporter(user=supporter, postcode="LS6 3QS", club="Leeds City AC",
                              bio="Jumps coach for 12 years.", years_coaching=12,
                              roles=["mentor"], travel_km=25.0, capacity=3, offers_online=True,
                              safeguarding_expires_on=date.fromisoformat(NEXT_YEAR),
                              licence_expires_on=date.fromisoformat(NEXT_YEAR))
+    before = visitor().get(f"/api/v1/supporters/{profile.id}").get_json()
     form = profile_form(**change)
     form = {k: v for k, v in form.items() if v is not None}
     response = visitor(supporter).post("/profile/supporter", data=form)
     assert response.status_code == 302
     profile = stored(session, supporter)
-    assert (profile.verified_at is None) is reverify
+    assert profile.verified_at is not None  # never out of search for an edit
+    proposed = waiting(session, profile)
+    if waits is None:
+        assert proposed is None
+        return
+    assert list(proposed) == [waits]
+    # Coaches still see the verified version, in the card and in search.
+    card = visitor().get(f"/api/v1/supporters/{profile.id}")
+    assert card.status_code == 200 and card.get_json() == before
+    own = visitor(supporter).get("/api/v1/me/profile").get_json()
+    assert own["pending_change"]["proposed"] == proposed and own["searchable"]
 
 
 def test_bad_input_names_the_field_and_changes_nothing(visitor, supporter, make_supporter,
@@ -298,15 +319,20 @@ def test_a_new_name_waits_for_verification_like_the_bio(visitor, supporter, admi
         "Pat Supporter"
     response = own.api("patch", "/api/v1/me", json={"display_name": "Pat 07700 900123"})
     assert response.status_code == 200, response.get_json()
-    # Not public until an admin has looked at it.
-    assert visitor().get(f"/api/v1/supporters/{profile.id}").status_code == 404
+    # Coaches keep seeing the verified name until an admin has looked at the new one.
+    assert visitor().get(f"/api/v1/supporters/{profile.id}").get_json()["name"] == \
+        "Pat Supporter"
     queue = visitor(admin).get("/api/v1/admin/verification").get_json()
     assert [q["id"] for q in queue] == [profile.id]
+    assert [(c["field"], c["before"], c["after"]) for c in queue[0]["changes"]] == [
+        ("name", "Pat Supporter", "Pat 07700 900123")]
     event = session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "profile.submitted_for_verification")
         .order_by(AuditEvent.id.desc())).first()
-    assert event.details["changed"] == "name"
-    # The same name again changes nothing.
+    assert event.details["changed"] == ["name"]
     visitor(admin).post(f"/admin/verification/{profile.id}")
+    assert visitor().get(f"/api/v1/supporters/{profile.id}").get_json()["name"] == \
+        "Pat 07700 900123"
+    # The same name again changes nothing.
     own.api("patch", "/api/v1/me", json={"display_name": "Pat 07700 900123"})
-    assert visitor().get(f"/api/v1/supporters/{profile.id}").status_code == 200
+    assert visitor(admin).get("/api/v1/admin/verification").get_json() == []
