@@ -139,6 +139,23 @@ def test_saving_a_new_version_changes_the_order_of_search_at_once(
     assert event.details == {"version": saved.id, "changed": ["needs"]}
 
 
+class TestWhenWorkersLookRarely:
+    @pytest.fixture
+    def app_config(self):
+        return {"SEARCH_INDEX_CHECK_SECONDS": 3600}  # only a save tells this worker at once
+
+    def test_saving_and_restoring_reach_this_workers_search_at_once(
+            self, as_admin, two_supporters, client):
+        assert order(client) == ["Finn Far", "Nia Near"]
+        assert as_admin.post("/admin/weights", data={"needs": "0"}).status_code == 302
+        assert order(client) == ["Nia Near", "Finn Far"]
+        assert as_admin.api("post", "/api/v1/admin/weights",
+                            json={"needs": 3, "proximity": 2}).status_code == 201
+        assert order(client) == ["Finn Far", "Nia Near"]
+        assert as_admin.post("/admin/weights/versions/1/restore").status_code == 302
+        assert order(client) == ["Nia Near", "Finn Far"]
+
+
 def test_the_history_shows_what_each_version_changed_and_any_can_be_restored(
         as_admin, two_supporters, client, session):
     first = as_admin.api("post", "/api/v1/admin/weights", json={"needs": 0, "note": "One"})
