@@ -117,6 +117,7 @@ def _labelled(members: list[dict], *, proposed: Counter | None = None) -> list[d
             parts.append(f"{proposed[member['id']]} proposed")
         parts.append(f"#{member['id']}")
         member["label"] = " · ".join(parts)
+        member["details"] = member["label"].removeprefix(member["name"]).lstrip(" —·")
     return members
 
 
@@ -373,8 +374,8 @@ def rerun_with_choices(session: Session, admin: User, run_id: int, choices: dict
     Each typed choice is resolved to exactly one supporter of the run's pool
     (by number, or by name with place or club), else it is refused beside its
     field (``supporter-<coach id>``) and nothing changes. A coach given someone
-    other than the proposal's is moved, and so locked; a ticked lock keeps the
-    coach's current choice.
+    other than the proposal's is moved, and so locked; a ticked lock with
+    nothing typed keeps the proposed pair.
     """
     today = today or date.today()
     run = _run(session, admin, run_id)
@@ -388,7 +389,10 @@ def rerun_with_choices(session: Session, admin: User, run_id: int, choices: dict
     for coach_id, proposed in current.items():
         typed = (choices.get(coach_id) or "").strip()
         if not typed:
-            continue  # nobody chosen: left to the allocation
+            # Nobody typed: a ticked lock keeps the proposed pair; else the run decides.
+            if coach_id in locked and proposed is not None:
+                locks.append({"coach_id": coach_id, "supporter_id": proposed})
+            continue
         found = find_in_pool(members, typed)
         if len(found) != 1:
             problems[f"supporter-{coach_id}"] = [_not_one(found, typed)]
@@ -766,6 +770,7 @@ def run_view(session: Session, admin: User, run_id: int, *, today: date | None =
     proposed = Counter(p.supporter_id for p in placements if p.supporter_id is not None)
     members = _members(session, run, proposed, today)
     label = {m["id"]: m["label"] for m in members}
+    details = {m["id"]: m["details"] for m in members}
     counting = _counting(session, run, placements)
 
     def coach(p):
@@ -773,7 +778,8 @@ def run_view(session: Session, admin: User, run_id: int, *, today: date | None =
 
     paired = [{"placement_id": p.id, "coach": coach(p), "plan_id": p.plan_id,
                "supporter": {"id": p.supporter_id, "name": p.supporter.user.display_name,
-                             "label": label.get(p.supporter_id, p.supporter.user.display_name)},
+                             "label": label.get(p.supporter_id, p.supporter.user.display_name),
+                             "details": details.get(p.supporter_id, "")},
                "score": p.score, "reasons": p.reasons or [], "locked": p.locked,
                "engagement_id": p.engagement_id}
               for p in placements if p.supporter_id is not None]
