@@ -6,9 +6,11 @@ and desktop widths.
 """
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
+from app.models import ProfileChange
 
 from ..conftest import PASSWORD
 
@@ -38,7 +40,7 @@ def sign_in(page, base, email, password):
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(re.compile(r"/requests$"))
+    page.wait_for_url(lambda url: "/sign-in" not in url)  # each lands where their work is
 
 
 def test_sign_up_verify_search_request_accept(live_server, browser, page, mail_now, helper,
@@ -69,10 +71,10 @@ def test_sign_up_verify_search_request_accept(live_server, browser, page, mail_n
     screenshot(page, "sign-in-desktop")
     page.fill("#password", COACH_PASSWORD)
     page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(re.compile(r"/requests$"))
+    # A new coach, without a plan yet, lands on search ...
+    page.wait_for_url(re.compile(r"/search$"))
 
     # ... searches, opens a profile and asks for support.
-    page.goto(base + "/search")
     page.fill("#where", "LS6 3QS")
     page.click("form.search-form button[type=submit]")
     page.wait_for_url(re.compile(r"where=LS6"))
@@ -126,14 +128,17 @@ def test_sign_up_verify_search_request_accept(live_server, browser, page, mail_n
 
 @pytest.mark.parametrize("width, suffix", [(1280, "desktop"), (390, "phone")])
 def test_account_and_profile_pages_pass_axe_at_both_widths(live_server, browser, make_account,
-                                                           make_supporter, width, suffix,
+                                                           make_supporter, session, width, suffix,
                                                            check_accessibility, screenshot):
     person = make_account(roles=["coach", "supporter", "admin"], name="Robin Both",
                           email="robin@example.com")
     make_supporter(user=person, paused=True,
                    paused_reason="Paused automatically: 3 requests in a row expired.",
                    safeguarding_expires_on=date.today() + timedelta(days=20))
-    make_supporter(verified_at=None, submitted_at=date.today())
+    waiting = make_supporter(verified_at=None)
+    session.add(ProfileChange(profile_id=waiting.id, new=True, proposed={}, message="",
+                              submitted_at=datetime.now(UTC)))
+    session.commit()
     context = browser.new_context(viewport={"width": width, "height": 900},
                                   is_mobile=width < 500)
     page = context.new_page()
