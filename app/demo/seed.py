@@ -32,6 +32,7 @@ from app.models import (
     PlanGoal,
     PlanNeed,
     PlanReview,
+    ProfileChange,
     ReflectiveLogEntry,
     SupporterProfile,
     User,
@@ -333,12 +334,14 @@ def _seed_supporters(session, world: World, rng, password_hash, now, today, *, g
                                now=now, roles=["supporter"] +
                                (["coach_developer"] if "coach_developer" in roles else []))
         years = rng.randint(2, 35)
+        bio = bio_for(rng, town, years, groups, expertise, world)
         profile_id = session.execute(insert(SupporterProfile).returning(SupporterProfile.id), [{
             "user_id": user_id,
             "qualification_id": qualification.id,
             "years_coaching": years,
             "club": club_name(town, rng),
-            "bio": bio_for(rng, town, years, groups, expertise, world),
+            "bio": bio,
+            "public_name": name if verified else None,
             **world.publicly(where),
             "travel_km": float(rng.choice([5, 10, 15, 20, 25, 30, 40, 50, 80])),
             "offers_online": rng.random() < 0.4,
@@ -359,6 +362,15 @@ def _seed_supporters(session, world: World, rng, password_hash, now, today, *, g
             {"supporter_id": profile_id, "event_group_id": world.groups[k]} for k in groups])
         session.execute(insert(supporter_expertise), [
             {"supporter_id": profile_id, "need_id": world.needs[k]} for k in expertise])
+        if not verified or rng.random() < 0.01:
+            # New profiles wait for their first check; a few verified ones have an
+            # edited bio waiting, so the admin's queue shows both.
+            session.execute(insert(ProfileChange), [{
+                "profile_id": profile_id, "status": "pending", "new": not verified,
+                "proposed": {} if not verified else {
+                    "bio": bio + " Happy to help online too.", "years_coaching": years + 1},
+                "replaced": {}, "message": "",
+                "submitted_at": now - timedelta(days=rng.randint(0, 10)), "created_at": now}])
         ids.append(profile_id)
     return ids
 
