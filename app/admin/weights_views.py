@@ -10,7 +10,7 @@ from app.admin import bp
 from app.extensions import db
 from app.form_submission import FORM_ERROR, submit
 from app.schemas.accounts import ConfirmArgs
-from app.schemas.weights import PreviewArgs, RestoreArgs, SampleSearchArgs, WeightsArgs
+from app.schemas.weights import PreviewArgs, RestoreArgs, SampleSearchArgs, WeightsFormArgs
 from app.services import ranking_weights, weight_preview
 from app.services.ranking_weights import NAMES, number
 from app.services.search import index_cache
@@ -56,7 +56,7 @@ def preview_weights():
 @login_required
 def save_weights():
     """Save the proposed weights as a new version; search ranks with them at once."""
-    outcome = submit(WeightsArgs(), lambda args: ranking_weights.save(
+    outcome = submit(WeightsFormArgs(), lambda args: ranking_weights.save(
         db.session, current_user, _values(args), note=args["note"],
         based_on=args.get("based_on")))
     if not outcome.ok:

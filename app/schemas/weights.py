@@ -52,6 +52,14 @@ WeightsArgs = type("WeightsArgs", (_WeightsNote,), {
     **_weight_fields(), "__doc__": "New weights (any of them) and a note saying why."})
 
 
+class WeightsFormArgs(WeightsArgs):
+    """The page's form: its Save button also sends the preview's cohort choice."""
+
+    def tidy(self, data):
+        data.pop("programme", None)
+        return super().tidy(data)
+
+
 class PreviewArgs(WeightsArgs):
     """Proposed weights, and optionally a programme whose cohort to allocate both ways."""
 
@@ -75,7 +83,7 @@ class SampleSearchArgs(SearchArgs):
     """A search to keep as a sample, as the search page takes it, with a name.
 
     ``address``: the address of a search page (``https://.../search?where=LS6&...``);
-    its search fills in whatever is not given here.
+    what it says wins over the fields, which fill in the rest.
     """
 
     class Meta:
@@ -84,7 +92,7 @@ class SampleSearchArgs(SearchArgs):
     name = Line(required=True, validate=validate.Length(min=1, max=80),
                 metadata={"description": "What to call it, e.g. Leeds jumps mentors"})
     address = Line(load_only=True, validate=validate.Length(max=2000), metadata={
-        "description": "Instead of the fields: the address of a search page"})
+        "description": "The address of a search page: its search wins over the fields"})
 
     @pre_load
     def drop_blanks(self, data, **kwargs):
@@ -106,11 +114,10 @@ def _with_address(data):
     address = items.pop("address", "")
     if isinstance(address, str) and address.strip():
         text = address.strip()
-        query = urlsplit(text).query if "?" in text else text
-        given = {k for k, v in items.items(multi=True) if v not in ("", None)}
-        for key, value in parse_qsl(query):
-            if key in SAMPLE_FIELDS and key not in given:
-                items.add(key, value)
+        found = MultiDict(parse_qsl(urlsplit(text).query if "?" in text else text))
+        for key in SAMPLE_FIELDS:
+            if key in found:
+                items.setlist(key, found.getlist(key))
     return items
 
 

@@ -62,40 +62,40 @@ def number(value: float) -> str:
 MEANINGS: tuple[Meaning, ...] = (
     Meaning("proximity", "part", "How much being near counts",
             "In person, a supporter at the distance below scores half of one next door.",
-            "0: distance no longer orders anyone (the radius still applies)."),
+            "At 0, distance no longer orders anyone (the radius still applies)."),
     Meaning("event_group", "part", "How much sharing the coach's event groups counts",
             "The share of the coach's event groups the supporter holds.",
-            "0: event groups no longer order anyone."),
+            "At 0, event groups no longer order anyone."),
     Meaning("needs", "part", "How much covering the coach's needs counts",
             "The share of the coach's development-plan needs (by priority) the supporter "
             "covers.",
-            "0: needs no longer order anyone."),
+            "At 0, needs no longer order anyone."),
     Meaning("ladder", "part", "How much a well-placed qualification counts",
             "Full marks one to three levels above the coach (one to two for mentors; the "
             "same level for co-coaches), halving for each level outside that.",
-            "0: every level the ladder rules let through counts the same."),
+            "At 0, every level the ladder rules let through counts the same."),
     Meaning("responsiveness", "part", "How much answering requests counts",
             "Half the share of requests answered, half how recently the supporter was "
             "active.",
-            "0: answering and activity no longer order anyone."),
+            "At 0, answering and activity no longer order anyone."),
     Meaning("text", "part", "How much the coach's goals matching a supporter's words counts",
             "How alike the coach's goals and the supporter's bio and expertise are.",
-            "0: the words of goals and bios are ignored."),
+            "At 0, the words of goals and bios are ignored."),
     Meaning("supervision", "part", "How much supervising an assistant coach counts",
             "For assistant coaches only: a qualified supporter at their club counts fully, "
             f"one within {number(matching.SUPERVISION_NEARBY_KM)} km half.",
-            "0: assistant coaches are ranked like everyone else."),
+            "At 0, assistant coaches are ranked like everyone else."),
     Meaning("availability", "part", "How much places free count",
             "Only a tie-breaker between supporters who are otherwise about equal: at most "
             f"{number(matching.MAX_AVAILABILITY)}, so places free never lift anyone above "
             "a clearly nearer or better-fitting supporter.",
-            "0: places free never matter.", high=matching.MAX_AVAILABILITY),
+            "At 0, places free never matter.", high=matching.MAX_AVAILABILITY),
     Meaning("proximity_half_km", "shape", "Distance at which nearness counts half",
             "Nearer than this counts more than half, further less: at twice this "
             "distance, a third.", unit="km", low_allowed=False),
     Meaning("related_group", "shape", "How much a related event group counts",
             "A related group (hurdles for a sprints coach) counts this share of the coach's "
-            "own.", "0: only the coach's own event groups count.", high=1.0),
+            "own.", "At 0, only the coach's own event groups count.", high=1.0),
     Meaning("recency_half_life_days", "shape", "Days without activity after which recency "
             "counts half",
             "How quickly a quiet supporter's responsiveness fades.", unit="days",
@@ -103,7 +103,7 @@ MEANINGS: tuple[Meaning, ...] = (
     Meaning("online_proximity", "shape", "Nearness of an online pairing in cohort allocation",
             "A share of full nearness. Search ranks online supporters in a section of their "
             "own, so this only matters when a cohort is allocated.",
-            "0: an online pairing gets no credit for nearness.", high=1.0),
+            "At 0, an online pairing gets no credit for nearness.", high=1.0),
 )
 MEANING = {m.name: m for m in MEANINGS}
 NAMES = tuple(m.name for m in MEANINGS)

@@ -57,12 +57,12 @@ def test_each_weight_is_shown_with_its_meaning_value_and_range(as_admin):
     html = page.get_data(as_text=True)
     assert "How much being near counts" in html
     assert "Distance at which nearness counts half" in html
-    assert "0: distance no longer orders anyone" in html
+    assert "At 0, distance no longer orders anyone" in html
     assert "the built-in defaults" in html
     # The value in force sits in its field, with the default and the allowed range beside it.
     assert re.search(r'id="proximity_half_km"[^>]*value="10"', html, re.S)
-    assert "default 10 km · allowed more than 0" in html
-    assert "allowed 0 to 0.25" in html
+    assert "Now 10 km\n            · default 10 km · allowed: more than 0" in html
+    assert "allowed: 0 to 0.25" in html
 
     api = as_admin.get("/api/v1/admin/weights").get_json()
     assert api["version"]["id"] == 0
@@ -123,7 +123,7 @@ def test_saving_a_new_version_changes_the_order_of_search_at_once(
     assert order(client) == ["Finn Far", "Nia Near"]
 
     response = as_admin.post("/admin/weights", data={"needs": "0", "based_on": "0",
-                                                     "note": "Nearness first"})
+                                                     "note": "Nearness first", "programme": ""})
     assert response.status_code == 302
     assert order(client) == ["Nia Near", "Finn Far"]
     page = as_admin.get("/admin/weights").get_data(as_text=True)
