@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -70,6 +71,58 @@ def geodata_build_command(force):
     click.echo(f"Geodata index ready in {path}")
 
 
+@click.command("import-licences")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", "apply_it", is_flag=True,
+              help="Write the changes, all or nothing (without it: a dry run).")
+@click.option("--as", "admin_email", default=None, metavar="ADMIN_EMAIL",
+              help="The admin the import is recorded as, who verifies new supporters.")
+@with_appcontext
+def import_licences_command(file, apply_it, admin_email):
+    """Import supporters and coaches from the governing body's licence list (a CSV FILE).
+
+    Prints how many rows create, update, stay unchanged or are in error, and each
+    error; exits 1 when a row is in error (nothing is then written), 2 when the
+    file cannot be read at all. Run nightly with --apply to follow the membership
+    system.
+    """
+    from app.errors import DomainError
+    from app.services import licence_import
+    from app.services.accounts import find_by_email
+
+    admin = None
+    if admin_email:
+        admin = find_by_email(db.session, admin_email)
+        if admin is None or not admin.has_role("admin") or not admin.is_active:
+            raise click.BadParameter(f"{admin_email} is not an admin's account.",
+                                     param_hint="--as")
+    try:
+        licence_import.check_size(file.stat().st_size)
+        plan, _ = licence_import.preview(db.session, admin, file.read_bytes(),
+                                         filename=file.name, keep=False)
+        applied = apply_it and licence_import.apply(db.session, admin, plan)
+        db.session.commit()  # the audit record, and the import when applied
+    except DomainError as err:
+        db.session.rollback()
+        click.echo(f"{file.name}: {err.message}", err=True)
+        raise SystemExit(2) from err
+    counts = plan.counts
+    click.echo(f"{file.name}: {counts['total']:,} rows.")
+    for outcome, label in (("create", "create"), ("update", "update"),
+                           ("unchanged", "unchanged"), ("error", "error")):
+        click.echo(f"  {label:<10}{counts[outcome]:>8,}")
+    for row in plan.rows:
+        if row.errors:
+            click.echo(f"Row {row.number}: {licence_import.describe_errors(row.errors)}",
+                       err=True)
+    if counts["error"]:
+        click.echo(f"Nothing was written: {counts['error']:,} "
+                   f"{'row is' if counts['error'] == 1 else 'rows are'} in error.", err=True)
+        raise SystemExit(1)
+    click.echo("Applied: every row is written." if applied
+               else "Dry run: nothing was written (add --apply to write it).")
+
+
 def _configure_geodata() -> None:
     import geodata
 
@@ -81,3 +134,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_taxonomy_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(geodata_group)
+    app.cli.add_command(import_licences_command)

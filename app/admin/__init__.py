@@ -19,6 +19,7 @@ def admins_only():
 from app.admin import (  # noqa: E402,F401
     allocation_views,
     home_views,
+    import_views,
     taxonomy_views,
     views,
     weights_views,

@@ -12,6 +12,7 @@ api = Api()
 def register_api(app: Flask) -> None:
     """Bind the flask-smorest Api to ``app`` and register every API blueprint on it."""
     from app.api.accounts import blp as accounts_blp
+    from app.api.admin_import import blp as admin_import_blp
     from app.api.admin_overview import blp as admin_overview_blp
     from app.api.admin_taxonomy import blp as admin_taxonomy_blp
     from app.api.admin_weights import blp as admin_weights_blp
@@ -36,6 +37,7 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(plans_blp, url_prefix="/api/v1")
     api.register_blueprint(caseload_blp, url_prefix="/api/v1")
     api.register_blueprint(allocation_blp, url_prefix="/api/v1")
+    api.register_blueprint(admin_import_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_overview_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_taxonomy_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_weights_blp, url_prefix="/api/v1")

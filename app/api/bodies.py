@@ -7,7 +7,7 @@ deeply nested body made the JSON parser recurse until it failed with a 500.
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -25,10 +25,23 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("the JSON is nested too deeply") from err
 
 
+def accepts_upload(view):
+    """Mark an API view (a MethodView) that takes a file as multipart/form-data, not JSON."""
+    view.accepts_upload = True
+    return view
+
+
+def _takes_upload() -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(getattr(view, "view_class", view), "accepts_upload", False)
+
+
 def check_api_body() -> None:
     """Refuse an API write whose body is not a JSON object (an empty body is fine)."""
     if request.method not in _WRITES or not request.path.startswith("/api/"):
         return
+    if request.mimetype == "multipart/form-data" and _takes_upload():
+        return  # a file upload, which its view reads (and checks) itself
     data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
     if not data and not request.form and not request.files:
         return  # (a form's body was read already, for its CSRF token)

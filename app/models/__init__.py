@@ -2,6 +2,7 @@
 
 from app.models.allocation import AllocationPlacement, AllocationRun
 from app.models.caseload import CaseloadReminder
+from app.models.licence_imports import LicenceImport
 from app.models.outbox import OutboxMessage
 from app.models.plan_history import PlanChange, PlanVersion
 from app.models.plans import (
@@ -48,6 +49,7 @@ __all__ = [
     "EventGroup",
     "GeocodeCacheEntry",
     "GoalProgress",
+    "LicenceImport",
     "LogComment",
     "Need",
     "OutboxMessage",

@@ -111,6 +111,9 @@ class SupporterProfile(db.Model):
     capacity: Mapped[int] = mapped_column(Integer, default=2)
 
     safeguarding_expires_on: Mapped[date | None] = mapped_column(Date)
+    # When the check was done and under which scheme (DBS, PVG, SafeSport...).
+    safeguarding_checked_on: Mapped[date | None] = mapped_column(Date)
+    safeguarding_scheme: Mapped[str | None] = mapped_column(String(40))
     licence_expires_on: Mapped[date | None] = mapped_column(Date)
     verified_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))

@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(120))
+    # The governing body's membership number (URN or member id), trimmed and
+    # upper-cased: the key its licence list is imported by.
+    membership_number: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
     phone: Mapped[str | None] = mapped_column(String(40))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on password change so every other session stops being valid.

@@ -25,10 +25,9 @@ from app.models import (
     SupporterProfile,
     User,
 )
+from app.services.csv_files import cell
 
 CSV_COLUMNS = ("section", "date", "until", "role", "supporter", "minutes", "goals", "detail")
-# A cell starting with one of these is a formula to a spreadsheet: never let one run.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record(session: Session, actor: User, *, today: date | None = None) -> dict:
@@ -89,11 +88,6 @@ def _achieved_dates(session: Session, goal_ids: list[int]) -> dict[int, date]:
     return found
 
 
-def _cell(value) -> str:
-    text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -104,18 +98,18 @@ def as_csv(view: dict) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in view["engagements"]:
-        writer.writerow([_cell(v) for v in ("engagement", e["started_on"], e["ended_on"],
+        writer.writerow([cell(v) for v in ("engagement", e["started_on"], e["ended_on"],
                                             e["role"], e["supporter"], "", "", e["outcome"])])
     for e in view["log_entries"]:
-        writer.writerow([_cell(v) for v in ("log entry", e["occurred_on"], "", "", "",
+        writer.writerow([cell(v) for v in ("log entry", e["occurred_on"], "", "", "",
                                             e["minutes"], "; ".join(e["goals"]), "")])
     for g in view["goals_achieved"]:
-        writer.writerow([_cell(v) for v in ("goal achieved", g["achieved_on"], "", "", "", "",
+        writer.writerow([cell(v) for v in ("goal achieved", g["achieved_on"], "", "", "", "",
                                             g["title"], g["plan"])])
     totals = view["totals"]
     summary = ", ".join(_count(totals[k], one, many) for k, one, many in (
         ("entries", "log entry", "log entries"), ("engagements", "engagement", "engagements"),
         ("goals_achieved", "goal achieved", "goals achieved")))
-    writer.writerow([_cell(v) for v in ("total", view["generated_on"], "", "", "",
+    writer.writerow([cell(v) for v in ("total", view["generated_on"], "", "", "",
                                         totals["minutes"], "", summary)])
     return out.getvalue()
