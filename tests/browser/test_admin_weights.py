@@ -120,6 +120,7 @@ def test_an_admin_previews_side_by_side_and_saves(live_server, browser, world, w
     assert "Nearness before needs" in history
     assert "How much covering the coach's needs counts: 3 → 0" in re.sub(r"\s+", " ", history)
     check_accessibility(page)
+    screenshot(page, f"admin-weights-saved-{suffix}")
     context.close()
 
 
