@@ -41,8 +41,10 @@ def test_upgrade_downgrade_upgrade(scratch_url):
         tables = _tables(db.engine)
         assert {"users", "supporter_profiles", "support_requests", "engagements",
                 "development_plans", "widget_keys", "audit_events", "data_version"} <= tables
-        version = db.session.execute(sa.text("SELECT version FROM data_version")).scalar()
-        assert version == 1
+        # One row, counting from 1; migrations that rewrite search tables bump it
+        # (PostgreSQL's statement triggers fire even when no row changes).
+        versions = db.session.execute(sa.text("SELECT version FROM data_version")).scalars()
+        assert [v >= 1 for v in versions] == [True]
         db.session.remove()
 
         downgrade(revision="base")
