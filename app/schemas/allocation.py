@@ -232,7 +232,7 @@ class CohortSchema(Schema):
 
 
 class PublicationGroupSchema(Schema):
-    supporter = fields.Nested(AllocationPartySchema)
+    supporter = fields.Nested(AllocationSupporterSchema)
     coaches = fields.List(fields.Nested(AllocationPartySchema))
 
 

@@ -105,10 +105,7 @@ def _labelled(members: list[dict], *, proposed: Counter | None = None) -> list[d
     """Give each supporter a label that names them apart; the club only where names clash."""
     clashes = Counter(m["name"].casefold() for m in members)
     for member in members:
-        where = (f"{member['place']} ({member['near']})" if member.get("place")
-                 and member.get("near") else member.get("near") or member.get("place"))
-        if not where and member.get("online"):
-            where = "online"
+        where = _where(member)
         parts = [f"{member['name']} — {where}" if where else member["name"]]
         if member.get("club") and clashes[member["name"].casefold()] > 1:
             parts.append(member["club"])
@@ -119,6 +116,14 @@ def _labelled(members: list[dict], *, proposed: Counter | None = None) -> list[d
         member["label"] = " · ".join(parts)
         member["details"] = member["label"].removeprefix(member["name"]).lstrip(" —·")
     return members
+
+
+def _where(member: dict) -> str | None:
+    """Say where a supporter is: "Leeds (LS6)", or "online" for someone with no place."""
+    if member.get("place") and member.get("near"):
+        return f"{member['place']} ({member['near']})"
+    return member.get("near") or member.get("place") or ("online" if member.get("online")
+                                                         else None)
 
 
 def _words(text: str) -> list[str]:
@@ -150,7 +155,8 @@ def _not_one(found: list[dict], text: str) -> str:
     if not found:
         return (f"No coach developer in this pool matches “{text.strip()}”: choose one from "
                 "the list, or type their name and place, or their number (#123).")
-    shown = "; ".join(m["label"] for m in found[:5])
+    shown = "; ".join(", ".join(filter(None, (_where(m), m.get("club"), f"#{m['id']}")))
+                      for m in found[:5])
     more = f" and {len(found) - 5} more" if len(found) > 5 else ""
     return (f"{len(found)} coach developers match “{text.strip()}”: add the place or number "
             f"({shown}{more}).")
@@ -512,6 +518,8 @@ def publish_preview(session: Session, admin: User, run_id: int, *,
         "Nothing to publish: no coach is paired in this proposal."]
     told = _told_unplaced(session, run)
     counting = _counting(session, run, run.placements)
+    label = {m["id"]: m["label"] for m in _members(
+        session, run, Counter(p.supporter_id for p in pairs), today)}
     by_supporter: dict[int, list[dict]] = {}
     for p in sorted(pairs, key=lambda p: p.coach.display_name.casefold()):
         by_supporter.setdefault(p.supporter_id, []).append(
@@ -524,7 +532,8 @@ def publish_preview(session: Session, admin: User, run_id: int, *,
         "sentence": _publish_sentence(len(pairs), len(by_supporter), len(told)),
         "problems": problems, "can_publish": not problems,
         "by_coach_developer": sorted(
-            ({"supporter": {"id": sid, "name": profiles[sid].user.display_name},
+            ({"supporter": {"id": sid, "name": profiles[sid].user.display_name,
+                            "label": label.get(sid, profiles[sid].user.display_name)},
               "coaches": coaches} for sid, coaches in by_supporter.items()),
             key=lambda row: (row["supporter"]["name"].casefold(), row["supporter"]["id"])),
         "unpaired": [{"id": p.coach_id, "name": p.coach.display_name} for p in told],
