@@ -10,7 +10,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.form_submission import submit
 from app.schemas.accounts import ConfirmArgs
-from app.schemas.allocation import AllocationArgs, PublishArgs, RerunFormArgs
+from app.schemas.allocation import AllocationArgs, PublishAllocationArgs, RerunFormArgs
 from app.schemas.plans import ProgrammeFormArgs
 from app.services import cohort_allocation, plans
 
@@ -101,7 +101,7 @@ def _confirm_page(run_id: int, errors=None, status: int = 200):
 @login_required
 def publish_allocation(run_id: int):
     """Create the engagements and email everyone, once confirmed."""
-    outcome = submit(PublishArgs(), lambda args: cohort_allocation.publish(
+    outcome = submit(PublishAllocationArgs(), lambda args: cohort_allocation.publish(
         db.session, current_user, run_id))
     if outcome.ok:
         flash("Published: the engagements are created and everyone is emailed.", "success")

@@ -10,13 +10,13 @@ from app.api.responses import errors
 from app.extensions import db
 from app.schemas.allocation import (
     AllocationArgs,
+    AllocationPoolArgs,
     AllocationPoolSchema,
+    AllocationPublicationSchema,
     AllocationRunSchema,
     AllocationSummarySchema,
-    CohortSchema,
-    PoolArgs,
-    PublicationPreviewSchema,
-    PublishArgs,
+    ProgrammeCohortSchema,
+    PublishAllocationArgs,
     RerunArgs,
 )
 from app.schemas.plans import PlanSummarySchema, ProgrammeArgs
@@ -56,7 +56,7 @@ class Allocations(MethodView):
 class Pool(MethodView):
     decorators = [login_required]
 
-    @blp.arguments(PoolArgs, location="query")
+    @blp.arguments(AllocationPoolArgs, location="query")
     @blp.response(200, AllocationPoolSchema(many=True))
     @errors(blp, 401, 404, 422)
     def get(self, args):
@@ -98,7 +98,7 @@ class Rerun(MethodView):
 class Publish(MethodView):
     decorators = [login_required]
 
-    @blp.response(200, PublicationPreviewSchema)
+    @blp.response(200, AllocationPublicationSchema)
     @errors(blp, 401, 404, 409)
     def get(self, run_id):
         """What publishing would do: pairings created, who is emailed, and what blocks it.
@@ -108,7 +108,7 @@ class Publish(MethodView):
         """
         return cohort_allocation.publish_preview(db.session, current_user, run_id)
 
-    @blp.arguments(PublishArgs)
+    @blp.arguments(PublishAllocationArgs)
     @blp.response(200, AllocationRunSchema)
     @errors(blp, 400, 401, 404, 409, 422)
     def post(self, args, run_id):
@@ -142,7 +142,7 @@ class Discard(MethodView):
 class Programmes(MethodView):
     decorators = [login_required]
 
-    @blp.response(200, CohortSchema(many=True))
+    @blp.response(200, ProgrammeCohortSchema(many=True))
     @errors(blp, 401, 404)
     def get(self):
         """Programme labels on open plans: each one's coaches, already placed and waiting.

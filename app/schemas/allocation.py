@@ -82,7 +82,7 @@ CONFIRM_NEEDED = ("Confirm publication: it creates the engagements and emails ev
                   "and coach developer paired.")
 
 
-class PublishArgs(FormArgs):
+class PublishAllocationArgs(FormArgs):
     confirm = fields.Boolean(
         required=True, validate=validate.Equal(True, error=CONFIRM_NEEDED),
         error_messages={"required": CONFIRM_NEEDED},
@@ -90,7 +90,7 @@ class PublishArgs(FormArgs):
                                  "emails everyone paired (see GET .../publish first)"})
 
 
-class PoolArgs(Schema):
+class AllocationPoolArgs(Schema):
     q = Line(load_default=None, validate=validate.Length(max=200),
              metadata={"description": "Name, place, postcode area, club or number (#412): "
                                       "every word must match, as the page resolves a choice"})
@@ -223,7 +223,7 @@ class AllocationPoolSchema(Schema):
     event_groups = fields.List(Line())
 
 
-class CohortSchema(Schema):
+class ProgrammeCohortSchema(Schema):
     name = Line(metadata={"description": "The programme label"})
     coaches = fields.Integer(metadata={"description": "Coaches with an open plan on it"})
     already_placed = fields.Integer(metadata={"description": "Of them, with a coach "
@@ -231,12 +231,12 @@ class CohortSchema(Schema):
     waiting = fields.Integer(metadata={"description": "Of them, waiting to be allocated"})
 
 
-class PublicationGroupSchema(Schema):
+class AllocationPublicationGroupSchema(Schema):
     supporter = fields.Nested(AllocationSupporterSchema)
     coaches = fields.List(fields.Nested(AllocationPartySchema))
 
 
-class PublicationPreviewSchema(Schema):
+class AllocationPublicationSchema(Schema):
     id = fields.Integer()
     programme = Line()
     engagements = fields.Integer(metadata={"description": "Pairings created"})
@@ -249,7 +249,7 @@ class PublicationPreviewSchema(Schema):
     problems = fields.List(Text(), metadata={"description": "Why publishing would be "
                                                             "refused now"})
     can_publish = fields.Boolean()
-    by_coach_developer = fields.List(fields.Nested(PublicationGroupSchema))
+    by_coach_developer = fields.List(fields.Nested(AllocationPublicationGroupSchema))
     unpaired = fields.List(fields.Nested(AllocationPartySchema))
     counts = fields.Nested(AllocationCountsSchema)
     summary = Line(metadata={"description": "The cohort's counts in words"})
