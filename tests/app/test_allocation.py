@@ -219,14 +219,24 @@ def test_most_per_supporter_and_the_pool_shape_the_proposal(cohort):
     ("get", "/api/v1/admin/allocations/{run}/publish", None),
     ("post", "/api/v1/admin/allocations/{run}/discard", None),
     ("post", "/api/v1/admin/programmes", {"emails": ["amy@example.com"], "programme": "X"}),
+    ("get", "/api/v1/admin/programmes", None),
+    ("get", "/api/v1/admin/allocations/pool?q=Dee", None),
     ("get", "/admin/allocations", None),
     ("get", "/admin/allocations/{run}", None),
+    ("get", "/admin/allocations/{run}/publish", None),
+    ("post", "/admin/allocations/{run}/publish", {"confirm": "true"}),
+    ("post", "/admin/allocations/{run}/rerun", {"lock": ["1"]}),
 ])
 def test_only_admins_allocate(cohort, session, visitor, make_account, method, path, body):
     run = propose(cohort)
     developer = visitor(cohort["dee"].user)
     url = path.format(run=run["id"])
-    response = developer.api(method, url, json=body) if method != "get" else developer.get(url)
+    if method == "get":
+        response = developer.get(url)
+    elif url.startswith("/api/"):
+        response = developer.api(method, url, json=body)
+    else:
+        response = developer.post(url, data=body)
     assert response.status_code == 404
     assert engagements(session) == 1
     session.expire_all()
