@@ -760,7 +760,8 @@ def _members(session: Session, run: AllocationRun, proposed: Counter,
         member.update(proposed=proposed.get(sid, 0), most=run.settings.get("most_per_supporter"))
         members.append(member)
     members.sort(key=lambda m: (m["name"].casefold(), m["id"]))
-    return _labelled(members, proposed=proposed)
+    # Once published or set aside, "proposed" no longer means anything to the reader.
+    return _labelled(members, proposed=proposed if run.status == "proposed" else None)
 
 
 def run_view(session: Session, admin: User, run_id: int, *, today: date | None = None) -> dict:
