@@ -107,7 +107,8 @@ def _result(record, status: int = 200):
         "admin/import_result.html", record=record, counts=record.counts, show=show,
         rows=chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], shown=len(chosen), page=page,
         pages=pages, columns=record.result.get("columns", {}),
-        ignored=record.result.get("ignored_columns", []), label=licence_import.field_label,
+        ignored=record.result.get("ignored_columns", []),
+        notes=record.result.get("notes", []), label=licence_import.field_label,
         summary=licence_import.summary(record.counts)), status
 
 

@@ -56,6 +56,7 @@ def _view(record) -> dict:
             "created_at": record.created_at, "applied_at": record.applied_at,
             "counts": record.counts, "columns": record.result.get("columns", {}),
             "ignored_columns": record.result.get("ignored_columns", []),
+            "notes": record.result.get("notes", []),
             "rows": record.result.get("rows", [])}
 
 

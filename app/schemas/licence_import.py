@@ -184,6 +184,8 @@ class LicenceImportSchema(Schema):
     columns = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
         "description": "Each field read, and the column of the file it was read from"})
     ignored_columns = fields.List(fields.String())
+    notes = fields.List(fields.String(), metadata={
+        "description": "What to know about the file as a whole"})
     rows = fields.List(fields.Nested(LicenceRowSchema))
 
 

@@ -28,11 +28,12 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 import geodata
 from app.errors import Conflict, DomainError, InvalidInput, NotFound, flatten_errors
@@ -47,12 +48,13 @@ from app.models import (
     User,
     UserRole,
 )
+from app.models.profiles import coach_event_groups, supporter_event_groups, supporter_roles
 from app.models.users import email_key
 from app.schemas.licence_import import LicenceRowArgs
 from app.services import audit, csv_files, geocoding, invitations
 from app.services.capacity import lock_supporter
 from app.services.permissions import require_admin
-from app.services.profile_fields import place_publicly
+from app.services.profile_fields import public_place
 from app.services.request_closing import close_waiting
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -118,6 +120,9 @@ SCHEMES = {"dbs": "DBS", "pvg": "PVG", "access ni": "AccessNI", "accessni": "Acc
 #: Free-text cells a spreadsheet would run as a formula (numbers and dates are checked
 #: by their own format instead).
 _TEXT_FIELDS = ("name", "safeguarding_scheme")
+#: What the licence list says about a supporter's licence and safeguarding check.
+_CHECK_FIELDS = ("licence_expires_on", "safeguarding_checked_on", "safeguarding_expires_on",
+                 "safeguarding_scheme")
 
 
 # --- reading the file -----------------------------------------------------------------
@@ -268,6 +273,7 @@ class RowPlan:
     event_groups: list[EventGroup] = field(default_factory=list)
     new_roles: list[str] = field(default_factory=list)
     leaves_search: bool = False
+    dates_not_kept: bool = False  # a coach's licence dates: kept for supporters only
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -302,9 +308,18 @@ class ImportPlan:
                  [[c["field"], c["after"]] for c in r.changes]] for r in self.rows]
         return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()
 
+    @property
+    def notes(self) -> list[str]:
+        """What the admin should know about the file as a whole."""
+        coaches = sum(row.dates_not_kept for row in self.rows)
+        if not coaches:
+            return []
+        return [f"Licence and safeguarding dates are kept for supporters only: those of "
+                f"{coaches:,} {'coach' if coaches == 1 else 'coaches'} are not stored."]
+
     def result(self) -> dict:
         return {"columns": self.file.columns, "ignored_columns": self.file.ignored,
-                "rows": [row.as_dict() for row in self.rows]}
+                "notes": self.notes, "rows": [row.as_dict() for row in self.rows]}
 
 
 def _shown(value) -> str | None:
@@ -330,8 +345,11 @@ class _Taxonomy:
         self.groups = self._index(session.scalars(select(EventGroup)
                                                   .order_by(EventGroup.sort_order)).all())
         self.frameworks = session.scalars(select(QualificationFramework)).all()
-        self.qualifications = session.scalars(
-            select(Qualification).options(selectinload(Qualification.framework))).all()
+        self.qualifications: dict[str, list[Qualification]] = defaultdict(list)
+        for qualification in session.scalars(
+                select(Qualification).options(selectinload(Qualification.framework))):
+            for text in {_norm(qualification.key), _norm(qualification.name)}:
+                self.qualifications[text].append(qualification)
         self.role_keys = ", ".join(r.key for r in self.roles[None])
         self.group_keys = ", ".join(g.key for g in self.groups[None])
 
@@ -372,10 +390,8 @@ class _Taxonomy:
                 plan.error("framework", f"Unknown framework {framework_text} (one of: "
                                         f"{', '.join(f.key for f in self.frameworks)}).")
                 return None
-        wanted = _norm(text)
-        matches = [q for q in self.qualifications
-                   if wanted in {_norm(q.key), _norm(q.name)}
-                   and (framework is None or q.framework_id == framework.id)]
+        matches = [q for q in self.qualifications.get(_norm(text), ())
+                   if framework is None or q.framework_id == framework.id]
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -397,10 +413,11 @@ def _rows_by(session: Session, column, values: set[str]) -> dict[str, User]:
         chunk = ordered[start:start + BATCH]
         for user in session.scalars(
                 select(User).where(column.in_(chunk)).options(
-                    selectinload(User.supporter_profile).selectinload(SupporterProfile.roles),
-                    selectinload(User.supporter_profile).selectinload(
+                    joinedload(User.supporter_profile).selectinload(SupporterProfile.roles),
+                    joinedload(User.supporter_profile).selectinload(
                         SupporterProfile.event_groups),
-                    selectinload(User.coach_profile).selectinload(CoachProfile.event_groups))):
+                    joinedload(User.coach_profile).selectinload(CoachProfile.event_groups))
+        ).unique():
             found[getattr(user, column.key)] = user
     return found
 
@@ -427,13 +444,17 @@ def plan_import(session: Session, licence_file: LicenceFile, *, today: date) -> 
     numbers = {p.data["membership_number"] for p in plans if "membership_number" in p.data}
     emails = {p.data["email"] for p in plans if "email" in p.data}
     by_number = _rows_by(session, User.membership_number, numbers)
-    by_email = _rows_by(session, User.email, emails)
+    # Members found by number are loaded once: only other addresses are looked up.
+    by_email = {user.email: user for user in by_number.values()}
+    by_email.update(_rows_by(session, User.email, emails - by_email.keys()))
     places: dict[str, geodata.Location | DomainError] = {}
     for plan in plans:
+        if plan.data.get("postcode"):
+            plan.location = _locate(session, plan, plan.data["postcode"], places)
         if plan.data and not plan.errors:
             _match(plan, by_number, by_email)
         if plan.data and not plan.errors:
-            _plan_changes(session, plan, places, today, taxonomy)
+            _plan_changes(plan, today, taxonomy)
         if plan.errors:
             plan.outcome = "error"
             plan.changes = []
@@ -460,8 +481,9 @@ def _validate_cells(plan: RowPlan, source: SourceRow, schema: LicenceRowArgs,
     try:
         plan.data = data = schema.load(values)
     except ValidationError as err:
+        refused = set(plan.errors)  # said why already: not "missing" as well
         for name, messages in flatten_errors(err.messages).items():
-            for message in messages:
+            for message in messages if name not in refused else ():
                 plan.error(name, message)
         # What is valid still finds duplicates and unknown roles, for a complete list.
         data = plan.data = dict(err.valid_data) if isinstance(err.valid_data, dict) else {}
@@ -552,8 +574,7 @@ def _same_place(profile, location: geodata.Location) -> bool:
             and abs(profile.longitude - location.lon) < 1e-9)
 
 
-def _plan_changes(session: Session, plan: RowPlan, places: dict, today: date,
-                  taxonomy: _Taxonomy) -> None:
+def _plan_changes(plan: RowPlan, today: date, taxonomy: _Taxonomy) -> None:
     data, user = plan.data, plan.user
     supporter = user.supporter_profile if user is not None else None
     coach = user.coach_profile if user is not None else None
@@ -561,8 +582,6 @@ def _plan_changes(session: Session, plan: RowPlan, places: dict, today: date,
     if kind is None:
         kind = "supporter" if plan.roles or supporter is not None else "coach"
     plan.kind = kind
-    if data.get("postcode"):
-        plan.location = _locate(session, plan, data["postcode"], places)
 
     if kind == "supporter":
         if supporter is None and not plan.roles:
@@ -596,8 +615,7 @@ def _plan_changes(session: Session, plan: RowPlan, places: dict, today: date,
             plan.change("account roles", sorted(user.role_names),
                         sorted(user.role_names | {kind}))
 
-    dates = ("licence_expires_on", "safeguarding_checked_on", "safeguarding_expires_on",
-             "safeguarding_scheme")
+    dates = _CHECK_FIELDS
     if kind == "supporter":
         _plan_profile(plan, supporter, ("qualification", "postcode", "roles", "event_groups",
                                         "capacity") + dates, today)
@@ -606,8 +624,7 @@ def _plan_changes(session: Session, plan: RowPlan, places: dict, today: date,
         if supporter is not None:
             _plan_profile(plan, supporter, dates, today, prefix="supporter ")
         elif any(data.get(name) for name in dates):
-            plan.notes.append("Licence and safeguarding dates are kept for supporters: not "
-                              "stored for a coach.")
+            plan.dates_not_kept = True
     if plan.outcome != "create":
         plan.outcome = "update" if plan.changes or plan.new_roles else "unchanged"
 
@@ -665,17 +682,9 @@ def _supporter_notes(plan: RowPlan, licence: date | None, check: date | None,
 
 def _write(session: Session, plan: ImportPlan, actor: User | None, now: datetime) -> None:
     """Write every planned create and update; the caller's transaction makes it all or none."""
-    created: list[User] = []
     leaving: list[SupporterProfile] = []
     for row in plan.rows:
-        if row.outcome == "create":
-            user = User(email=row.data["email"], display_name=row.data["name"],
-                        membership_number=row.data["membership_number"], created_at=now)
-            user.roles = [UserRole(role=role) for role in row.new_roles]
-            session.add(user)
-            created.append(user)
-            _write_profiles(session, row, user, actor, now)
-        elif row.outcome == "update":
+        if row.outcome == "update":
             user = row.user
             user.display_name = row.data["name"]
             user.email = row.data["email"]
@@ -686,23 +695,114 @@ def _write(session: Session, plan: ImportPlan, actor: User | None, now: datetime
             if row.leaves_search and user.supporter_profile is not None:
                 leaving.append(user.supporter_profile)
     try:
-        session.flush()
+        session.flush()  # updates first: an address one member leaves, another may take
+        created = _create(session, [row for row in plan.rows if row.outcome == "create"],
+                          actor, now)
     except IntegrityError as err:
         raise Conflict("Someone else changed these members at the same moment: nothing was "
                        "written. Run the import again.") from err
-    for user in created:
-        invitations.invite(session, user, now=now)
+    for person in created:
+        invitations.invite(session, person, now=now)
     for profile in leaving:
         # Coaches waiting for an answer are told at once, kindly, to look elsewhere.
         close_waiting(session, lock_supporter(session, profile.id), now)
 
 
+def _create(session: Session, rows: list[RowPlan], actor: User | None,
+            now: datetime) -> list[SimpleNamespace]:
+    """Insert new members, their roles and profiles a thousand at a time; return who they are.
+
+    A first import brings in the whole list: one statement per table and batch,
+    not several per person (on PostgreSQL the search version's triggers then run
+    once per statement, not once per row).
+    """
+    if not rows:
+        return []
+    user_ids = session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), [
+        {**_defaults(User), "email": row.data["email"], "display_name": row.data["name"],
+         "membership_number": row.data["membership_number"], "created_at": now}
+        for row in rows]).all()
+    session.execute(insert(UserRole), [{"user_id": user_id, "role": role, "granted_at": now}
+                                       for user_id, row in zip(user_ids, rows, strict=True)
+                                       for role in row.new_roles])
+    supporters = [(user_id, row) for user_id, row in zip(user_ids, rows, strict=True)
+                  if row.kind == "supporter"]
+    coaches = [(user_id, row) for user_id, row in zip(user_ids, rows, strict=True)
+               if row.kind == "coach" and (row.location or row.qualification
+                                           or row.event_groups)]
+    if supporters:
+        verified = {"verified_at": now, "verified_by_id": actor.id if actor else None,
+                    "last_active_at": now}
+        profile_ids = _insert_profiles(session, SupporterProfile, [
+            {**_profile_values(SupporterProfile, user_id, row, now), **verified,
+             "capacity": DEFAULT_CAPACITY if row.data.get("capacity") is None
+             else row.data["capacity"],
+             "public_name": row.data["name"],
+             **{name: row.data.get(name) for name in _CHECK_FIELDS}}
+            for user_id, row in supporters])
+        _link(session, supporter_roles, [(profile_id, role.id) for profile_id, (_, row)
+                                         in zip(profile_ids, supporters, strict=True)
+                                         for role in row.roles])
+        _link(session, supporter_event_groups, [
+            (profile_id, group.id) for profile_id, (_, row)
+            in zip(profile_ids, supporters, strict=True) for group in row.event_groups])
+    if coaches:
+        profile_ids = _insert_profiles(session, CoachProfile, [
+            _profile_values(CoachProfile, user_id, row, now) for user_id, row in coaches])
+        _link(session, coach_event_groups, [
+            (profile_id, group.id) for profile_id, (_, row)
+            in zip(profile_ids, coaches, strict=True) for group in row.event_groups])
+    # What an invitation needs to know of each new person.
+    return [SimpleNamespace(id=user_id, email=row.data["email"], display_name=row.data["name"],
+                            session_version=1)
+            for user_id, row in zip(user_ids, rows, strict=True)]
+
+
+_PLACE_FIELDS = ("latitude", "longitude", "postcode", "country", "outward_code", "place_label",
+                 "search_latitude", "search_longitude")
+
+
+def _defaults(model) -> dict:
+    """The model's own plain default values, for rows inserted in bulk."""
+    return {column.key: column.default.arg for column in model.__table__.columns
+            if column.default is not None and column.default.is_scalar}
+
+
+def _profile_values(model, user_id: int, row: RowPlan, now: datetime) -> dict:
+    """A new profile's columns; its place is set exactly as every profile's is."""
+    profile = model()  # never added: it only works out the place, as locate would
+    if row.location is not None:
+        _set_profile(profile, row, ("postcode",))
+    values = {**_defaults(model), "user_id": user_id, "created_at": now, "updated_at": now,
+              "qualification_id": row.qualification.id if row.qualification else None}
+    values.update({name: getattr(profile, name) for name in _PLACE_FIELDS
+                   if hasattr(model, name)})
+    values["country"] = values["country"] or "GB"
+    return values
+
+
+def _insert_profiles(session: Session, model, values: list[dict]) -> list[int]:
+    return session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
+                           values).all()
+
+
+def _link(session: Session, table, pairs: list[tuple[int, int]]) -> None:
+    """Insert association rows in batches of many rows to a statement.
+
+    (RETURNING makes SQLAlchemy batch the rows into multi-row statements on every
+    backend; a plain executemany is one statement, and one trigger, per row.)
+    """
+    if not pairs:
+        return
+    owner, other = table.primary_key.columns
+    session.execute(table.insert().returning(owner),
+                    [{owner.key: a, other.key: b} for a, b in pairs])
+
+
 def _write_profiles(session: Session, row: RowPlan, user: User, actor: User | None,
                     now: datetime) -> None:
-    data = row.data
-    dates = ("licence_expires_on", "safeguarding_checked_on", "safeguarding_expires_on",
-             "safeguarding_scheme")
-    supporter = user.supporter_profile if row.user is not None else None
+    data, dates = row.data, _CHECK_FIELDS
+    supporter = user.supporter_profile
     if row.kind == "supporter":
         if supporter is None:
             # From the governing body's own list: verified by the admin importing it.
@@ -716,7 +816,7 @@ def _write_profiles(session: Session, row: RowPlan, user: User, actor: User | No
         if supporter.verified_at is not None:
             supporter.public_name = data["name"]  # the governing body's own record
         return
-    coach = user.coach_profile if row.user is not None else None
+    coach = user.coach_profile
     if coach is None and (row.location or row.qualification or row.event_groups):
         coach = CoachProfile(user=user)
         session.add(coach)
@@ -724,6 +824,30 @@ def _write_profiles(session: Session, row: RowPlan, user: User, actor: User | No
         _set_profile(coach, row, ("qualification", "postcode", "event_groups"))
     if supporter is not None:
         _set_profile(supporter, row, dates)
+
+
+#: Public area and town by search point: members of one postcode sector share both.
+_PUBLIC_PLACES: dict[tuple, tuple[str | None, str | None]] = {}
+
+
+def _place_publicly(profile, location: geodata.Location) -> None:
+    """``profile_fields.place_publicly``, remembering each search point's area and town.
+
+    Finding the nearest town is the slow part of placing someone, and depends
+    only on the point search places them at (their sector's centre), which a
+    whole list shares sector by sector.
+    """
+    area = getattr(profile, "search_area", None) or "sector"
+    point = geocoding.search_position(location, area)
+    key = (point, area, location.precision,
+           location.label if location.precision == "place" else None)
+    if key not in _PUBLIC_PLACES:
+        if len(_PUBLIC_PLACES) > 100_000:
+            _PUBLIC_PLACES.clear()
+        _PUBLIC_PLACES[key] = public_place(location, area=area)
+    profile.outward_code, profile.place_label = _PUBLIC_PLACES[key]
+    if isinstance(profile, SupporterProfile):
+        profile.search_latitude, profile.search_longitude = point.lat, point.lon
 
 
 def _set_profile(profile, row: RowPlan, names: tuple[str, ...]) -> None:
@@ -736,7 +860,7 @@ def _set_profile(profile, row: RowPlan, names: tuple[str, ...]) -> None:
                 profile.latitude, profile.longitude = row.location.lat, row.location.lon
                 profile.postcode = row.location.postcode
                 profile.country = row.location.country or "GB"
-                place_publicly(profile, row.location)
+                _place_publicly(profile, row.location)
         elif name == "roles":
             if row.roles and {r.id for r in row.roles} != {r.id for r in profile.roles}:
                 profile.roles = list(row.roles)

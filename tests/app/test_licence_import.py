@@ -12,12 +12,15 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
+import geodata
 from app.models import (
     AuditEvent,
     LicenceImport,
     OutboxMessage,
+    SupporterProfile,
     User,
 )
+from app.services.profile_fields import place_publicly
 
 from ..conftest import PASSWORD, Visitor
 
@@ -164,7 +167,13 @@ def test_applying_creates_members_verified_searchable_and_invited(
     assert profile.safeguarding_scheme == "DBS"
     assert profile.safeguarding_checked_on == TODAY - timedelta(days=30)
     assert profile.licence_expires_on == NEXT_YEAR == profile.safeguarding_expires_on
-    assert profile.outward_code == "LS6" and profile.search_latitude is not None
+    # Placed exactly as the profile form places anyone: sector centre, outward code, town.
+    expected = SupporterProfile()
+    place_publicly(expected, geodata.geocode("LS6 3QS"))
+    assert (profile.outward_code, profile.place_label, profile.search_latitude,
+            profile.search_longitude) == ("LS6", expected.place_label,
+                                          expected.search_latitude, expected.search_longitude)
+    assert profile.postcode == "LS6 3QS" and profile.latitude is not None
     assert cai.coach_profile.qualification.key == "uk_sessional_coach"
     assert [g.key for g in cai.coach_profile.event_groups] == ["endurance"]
     assert sue.password_hash is None and sue.email_verified_at is None
@@ -524,6 +533,8 @@ def test_the_api_dry_runs_keeps_the_file_and_applies_it_by_token(as_admin, sessi
     assert [(r["row"], r["outcome"], r["kind"]) for r in body["rows"]] == [
         (2, "create", "supporter"), (3, "create", "coach")]
     assert body["columns"]["membership_number"] == "Membership number"
+    assert body["notes"] == ["Licence and safeguarding dates are kept for supporters only: "
+                             "those of 1 coach are not stored."]
     assert users(session) == {}
 
     fetched = as_admin.get(f"/api/v1/admin/import/{body['token']}").get_json()
@@ -618,7 +629,8 @@ def test_the_command_dry_runs_applies_and_fails_on_errors(runner, tmp_path, sess
     assert result.exit_code == 0 and re.search(r"unchanged\s+2", result.output)
 
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(as_csv([supporter_row(licence="2027-13-01"), coach_row("UKA999")]))
+    bad.write_bytes(as_csv([supporter_row(licence="2027-13-01"),
+                            coach_row("UKA999", email="new@example.com")]))
     result = runner.invoke(args=["import-licences", str(bad), "--apply"])
     assert result.exit_code == 1
     assert "Row 2: Licence expiry: 2027-13-01 is not a day of the calendar." in result.output
