@@ -59,6 +59,7 @@ def _operations(kind, create_args, update_args, schema) -> None:
     """Add the five operations on items of ``kind`` to the blueprint."""
     base = f"/admin/taxonomy/{kind.path}"
     label = kind.label
+    a_label = f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
 
     def done(row) -> dict:
         db.session.commit()
@@ -69,7 +70,7 @@ def _operations(kind, create_args, update_args, schema) -> None:
     @blp.arguments(create_args)
     @blp.response(201, schema)
     @errors(blp, 400, 401, 404, 422)
-    @_documented(f"Add a {label}.", "It goes last in its list (a rung: at `rank`, or the "
+    @_documented(f"Add {a_label}.", "It goes last in its list (a rung: at `rank`, or the "
                                     "top of its ladder); the key never changes.")
     def create(args):
         return done(taxonomy_editor.create_item(db.session, current_user, kind, args))
@@ -79,7 +80,7 @@ def _operations(kind, create_args, update_args, schema) -> None:
     @blp.arguments(update_args)
     @blp.response(200, schema)
     @errors(blp, 400, 401, 404, 422)
-    @_documented(f"Rename or change a {label}.", "Only the fields given change; the new "
+    @_documented(f"Rename or change {a_label}.", "Only the fields given change; the new "
                                                  "name shows in search at once.")
     def update(args, key):
         return done(taxonomy_editor.update_item(db.session, current_user, kind, key, args))
@@ -88,7 +89,7 @@ def _operations(kind, create_args, update_args, schema) -> None:
     @login_required
     @blp.response(200, schema)
     @errors(blp, 400, 401, 404, 409)
-    @_documented(f"Retire a {label}.", "It leaves every new choice (forms, the public "
+    @_documented(f"Retire {a_label}.", "It leaves every new choice (forms, the public "
                                        "taxonomy, the widget); profiles, plans and records "
                                        "that hold it keep it, named as before.")
     def retire(key):
@@ -107,7 +108,7 @@ def _operations(kind, create_args, update_args, schema) -> None:
     @blp.arguments(TaxonomyMoveArgs)
     @blp.response(200, schema)
     @errors(blp, 400, 401, 404, 409, 422)
-    @_documented(f"Move a {label} up or down its list, or to a position.",
+    @_documented(f"Move {a_label} up or down its list, or to a position.",
                  "A rung moves on its own ladder (its rank).")
     def move(args, key):
         return done(taxonomy_editor.move_item(db.session, current_user, kind, key, **args))

@@ -26,9 +26,15 @@ def supporter_profile():
             return redirect(url_for("support.supporter_profile"))
         errors, status = outcome.errors, outcome.status
     view = profiles.supporter_view(db.session, current_user)
+    # What the profile holds or asks for stays on the form once retired: saving keeps it.
+    asked = [view or {}, ((view or {}).get("pending_change") or {}).get("proposed") or {}]
+    held = {"support_roles": [k for v in asked for k in v.get("roles") or []],
+            "event_groups": [k for v in asked for k in v.get("event_groups") or []],
+            "needs": [k for v in asked for k in v.get("expertise") or []],
+            "qualifications": [v.get("qualification") for v in asked]}
     return render_template("profiles/supporter.html", view=view, errors=errors,
                            form=request.form if request.method == "POST" else None,
-                           taxonomy=load_taxonomy(db.session)), status
+                           taxonomy=load_taxonomy(db.session, held=held)), status
 
 
 def _saved_message(profile) -> str:

@@ -407,6 +407,26 @@ def test_a_coach_keeps_a_retired_event_group_but_cannot_choose_one_anew(
         ["No longer offered: Sessional Coach."]
 
 
+def test_a_supporter_keeps_a_retired_role_on_their_form(admin, visitor, make_account,
+                                                        make_supporter, session):
+    holder, newcomer = make_account(roles=["supporter"]), make_account(roles=["supporter"])
+    profile = make_supporter(user=holder, roles=["mentor", "technical_advisor"])
+    admin.api("post", f"{API}/roles/technical_advisor/retire")
+    mine = visitor_page(visitor(holder), "/profile/supporter")
+    assert re.search(r'name="roles" value="technical_advisor" checked', mine)
+    assert "technical_advisor" not in offered(visitor_page(visitor(newcomer),
+                                                           "/profile/supporter"), "roles")
+    saved = visitor(holder).api("put", "/api/v1/me/profile", json={
+        "roles": ["mentor", "technical_advisor"], "location": "LS6 3QS",
+        "event_groups": ["jumps"], "expertise": ["technical_model"],
+        "qualification": "uk_coach", "bio": "Jumps coach.",
+        "safeguarding_expires_on": profile.safeguarding_expires_on.isoformat(),
+        "licence_expires_on": profile.licence_expires_on.isoformat()})
+    assert saved.status_code == 200, saved.get_json()
+    session.refresh(profile)
+    assert [r.key for r in profile.roles] == ["mentor", "technical_advisor"]
+
+
 def test_a_plan_keeps_a_retired_need_but_does_not_take_one_anew(admin, visitor, make_account,
                                                                 make_plan, session):
     coach = make_account(roles=["coach"])
@@ -466,9 +486,9 @@ def test_the_page_lists_every_item_with_its_state(admin, session, make_supporter
     make_supporter(roles=["mentor"])
     admin.api("post", f"{API}/needs/talent_pathway/retire")
     page = visitor_page(admin, "/admin/taxonomy")
-    need_row = re.search(r'<tr id="need-talent_pathway">(.*?)</tr>', page, re.S).group(1)
+    need_row = re.search(r'<tr id="need-talent_pathway"[^>]*>(.*?)</tr>', page, re.S).group(1)
     assert "Talent pathway" in need_row and "Retired" in need_row
-    mentor_row = re.search(r'<tr id="support_role-mentor">(.*?)</tr>', page, re.S).group(1)
+    mentor_row = re.search(r'<tr id="support_role-mentor"[^>]*>(.*?)</tr>', page, re.S).group(1)
     assert "1 level above" in mentor_row and '<td data-label="In use" class="num">1</td>' in \
         mentor_row
     assert 'id="qualification-us_instructor"' in page and "Supporters only" in page
