@@ -14,7 +14,7 @@ from app.services.eligibility import searchable
 
 
 def supporters_by_role(session: Session, today: date) -> list[dict]:
-    """Count the verified, searchable supporters in each support role."""
+    """Count the verified, searchable supporters in each support role offered (not retired)."""
     counts = dict(session.execute(
         select(supporter_roles.c.role_id, func.count())
         .join(SupporterProfile, SupporterProfile.id == supporter_roles.c.supporter_id)
@@ -22,7 +22,8 @@ def supporters_by_role(session: Session, today: date) -> list[dict]:
         .where(searchable(today))
         .group_by(supporter_roles.c.role_id)
     ).all())
-    roles = session.scalars(select(SupportRole).order_by(SupportRole.sort_order))
+    roles = session.scalars(select(SupportRole).where(SupportRole.retired_at.is_(None))
+                            .order_by(SupportRole.sort_order))
     return [{"key": r.key, "name": r.name, "description": r.description,
              "count": counts.get(r.id, 0)} for r in roles]
 

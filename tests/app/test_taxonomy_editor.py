@@ -161,6 +161,8 @@ def test_a_retired_item_leaves_every_new_choice_and_stays_on_old_records(
     assert 'value="uk_advanced_coach"' not in page
     assert "mentor" in offered(page, "roles") and "jumps" in offered(page, "event_groups")
     assert "technical_advisor" not in public_keys(client, "support_roles")
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-role="mentor"' in home and 'data-role="technical_advisor"' not in home
     assert "race_walking" not in public_keys(client, "event_groups")
     assert "talent_pathway" not in public_keys(client, "needs")
     assert "uk_advanced_coach" not in public_keys(client, "qualifications")
