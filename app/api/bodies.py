@@ -40,6 +40,8 @@ def check_api_body() -> None:
     """Refuse an API write whose body is not a JSON object (an empty body is fine)."""
     if request.method not in _WRITES or not request.path.startswith("/api/"):
         return
+    if request.routing_exception is not None:
+        return  # no such operation (404, 405), whatever the body
     if request.mimetype == "multipart/form-data" and _takes_upload():
         return  # a file upload, which its view reads (and checks) itself
     data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH (413 beyond)
