@@ -78,6 +78,8 @@ def pool(session: Session, *, today: date | None = None) -> list[dict]:
     described = _describe(session, left)
     found = []
     for supporter_id, places in left.items():
+        if supporter_id not in described:
+            continue  # erased since the index was built: it will drop out at the next build
         card = snapshot.cards[supporter_id]
         found.append({**described[supporter_id], "near": card["near"], "place": card["place"],
                       "online": card["online"], "places_left": places,
