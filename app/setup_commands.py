@@ -77,8 +77,11 @@ def geodata_build_command(force):
               help="Write the changes, all or nothing (without it: a dry run).")
 @click.option("--as", "admin_email", default=None, metavar="ADMIN_EMAIL",
               help="The admin the import is recorded as, who verifies new supporters.")
+@click.option("--failed-rows", "failed_path", default=None, metavar="CSV",
+              type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the rows in error there, as they were, with an error column.")
 @with_appcontext
-def import_licences_command(file, apply_it, admin_email):
+def import_licences_command(file, apply_it, admin_email, failed_path):
     """Import supporters and coaches from the governing body's licence list (a CSV FILE).
 
     Prints how many rows create, update, stay unchanged or are in error, and each
@@ -115,6 +118,11 @@ def import_licences_command(file, apply_it, admin_email):
         if row.errors:
             click.echo(f"Row {row.number}: {licence_import.describe_errors(row.errors)}",
                        err=True)
+    if counts["error"] and failed_path:
+        failed_path.write_text(licence_import.failed_rows_csv(
+            plan.file, {row.number: row.errors for row in plan.rows if row.errors}),
+            encoding="utf-8")
+        click.echo(f"The rows in error are in {failed_path}.", err=True)
     if counts["error"]:
         click.echo(f"Nothing was written: {counts['error']:,} "
                    f"{'row is' if counts['error'] == 1 else 'rows are'} in error.", err=True)

@@ -143,6 +143,7 @@ def apply_import(token: str):
 def licence_import_failed_rows(token: str):
     """The rows in error, as they were in the file, with an error column."""
     filename, text = licence_import.failed_rows(db.session, current_user, token)
+    db.session.commit()  # the audit record of the download
     return _send_csv(filename, text)
 
 

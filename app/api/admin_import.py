@@ -151,7 +151,9 @@ class LicenceImportFailedRows(MethodView):
     @errors(blp, 401, 404)
     def get(self, token):
         """The rows in error, as in the file, with an `error` column (CSV)."""
-        return _csv(*licence_import.failed_rows(db.session, current_user, token))
+        filename, text = licence_import.failed_rows(db.session, current_user, token)
+        db.session.commit()  # the audit record of the download
+        return _csv(filename, text)
 
 
 @blp.route("/admin/exports")

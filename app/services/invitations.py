@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInput
 from app.models import User
 from app.services import audit, mailer
-from app.services.accounts import _read_token, _set_password, _token, check_new_password
+from app.services.accounts import (
+    _read_token,
+    _serializer,
+    _set_password,
+    _token,
+    check_new_password,
+)
 
 INVITATION_SALT = "invitation"
 #: How long an invitation link works unless INVITATION_MAX_AGE_DAYS says otherwise.
@@ -27,21 +33,28 @@ def _max_age_days() -> int:
     return int(current_app.config.get("INVITATION_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))
 
 
-def invitation_token(user: User) -> str:
+def invitation_token(user: User, serializer=None) -> str:
     """Return the token of an invitation link for ``user`` (flushed, with an id)."""
-    return _token(INVITATION_SALT, {"uid": user.id, "v": user.session_version})
+    payload = {"uid": user.id, "v": user.session_version}
+    return serializer.dumps(payload) if serializer else _token(INVITATION_SALT, payload)
 
 
-def invite(session: Session, user: User, *, now: datetime | None = None) -> None:
-    """Email ``user`` a link to choose their password and confirm their address."""
-    mailer.queue(session, to=user, kind="invitation",
-                 subject="You are invited to Find My Coaching Support: choose your password",
-                 template="invitation",
-                 context={"url": mailer.absolute_url("auth.accept_invitation",
-                                                     token=invitation_token(user)),
-                          "days": _max_age_days(),
-                          "forgot_url": mailer.absolute_url("auth.forgot_password")},
-                 now=now)
+def invite_all(session: Session, people, *, now: datetime | None = None) -> None:
+    """Email each of ``people`` a link to choose a password, which confirms their address.
+
+    ``people`` have ``id``, ``email``, ``display_name`` and ``session_version``: new
+    accounts, or the plain values of accounts inserted in bulk.
+    """
+    serializer = _serializer(INVITATION_SALT)
+    context = {"days": _max_age_days(),
+               "forgot_url": mailer.absolute_url("auth.forgot_password")}
+    for person in people:
+        url = mailer.absolute_url("auth.accept_invitation",
+                                  token=invitation_token(person, serializer))
+        mailer.queue(session, to=person, kind="invitation",
+                     subject="You are invited to Find My Coaching Support: choose your "
+                             "password",
+                     template="invitation", context={**context, "url": url}, now=now)
 
 
 def check_invitation(session: Session, token: str, *, now: datetime | None = None) -> User:

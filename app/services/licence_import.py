@@ -701,8 +701,7 @@ def _write(session: Session, plan: ImportPlan, actor: User | None, now: datetime
     except IntegrityError as err:
         raise Conflict("Someone else changed these members at the same moment: nothing was "
                        "written. Run the import again.") from err
-    for person in created:
-        invitations.invite(session, person, now=now)
+    invitations.invite_all(session, created, now=now)
     for profile in leaving:
         # Coaches waiting for an answer are told at once, kindly, to look elsewhere.
         close_waiting(session, lock_supporter(session, profile.id), now)
@@ -985,16 +984,20 @@ def failed_rows(session: Session, admin: User, token: str) -> tuple[str, str]:
     record = upload(session, admin, token)
     errors = {row["row"]: row["errors"] for row in record.result.get("rows", [])
               if row["outcome"] == "error"}
-    if record.content:
-        licence_file = parse(record.content.decode())
-        header, rows = licence_file.header, [r for r in licence_file.rows if r.number in errors]
-    else:
-        header, rows = [], []
-    width = len(header)
-    body = ([*row.cells, *[""] * (width - len(row.cells)), describe_errors(errors[row.number])]
-            for row in rows)
-    stem = re.sub(r"\.csv$", "", record.filename or "licence-list", flags=re.I) or "licences"
-    return f"{stem}-failed-rows.csv", csv_files.as_csv([*header, "error"], body, bom=True)
+    licence_file = parse(record.content.decode()) if record.content else None
+    audit.record(session, "licence_import.failed_rows", actor=admin, subject=record,
+                 details={"rows": len(errors)})
+    stem = re.sub(r"\.csv$", "", record.filename or "", flags=re.I) or "licences"
+    return f"{stem}-failed-rows.csv", failed_rows_csv(licence_file, errors)
+
+
+def failed_rows_csv(licence_file: LicenceFile | None, errors: dict[int, dict]) -> str:
+    """The rows of ``licence_file`` in ``errors`` (by row), as they were, with why."""
+    header = licence_file.header if licence_file else []
+    rows = [row for row in licence_file.rows if row.number in errors] if licence_file else []
+    body = ([*row.cells, *[""] * (len(header) - len(row.cells)),
+             describe_errors(errors[row.number])] for row in rows)
+    return csv_files.as_csv([*header, "error"], body, bom=True)
 
 
 def field_label(name: str) -> str:

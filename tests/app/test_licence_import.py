@@ -407,7 +407,7 @@ def test_uploading_no_file_says_so_beside_the_field(as_admin):
 # --- failed rows, and applying exactly what was seen -------------------------------------
 
 
-def test_the_failed_rows_download_holds_the_rows_in_error_with_why(as_admin):
+def test_the_failed_rows_download_holds_the_rows_in_error_with_why(as_admin, session):
     content = as_csv([supporter_row(), supporter_row("UKA2", "=cmd|' /C calc'!A0",
                                                      "two@example.com"),
                       coach_row(email="nope")], bom=True)
@@ -423,6 +423,8 @@ def test_the_failed_rows_download_holds_the_rows_in_error_with_why(as_admin):
     assert rows[1][1] == "'=cmd|' /C calc'!A0"  # guarded: a spreadsheet will not run it
     assert rows[1][-1].startswith("Name: Starts with '='")
     assert rows[2][-1].startswith("Email: Not a valid email address.")
+    assert session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.action == "licence_import.failed_rows")).details == {"rows": 2}
 
 
 def test_applying_refuses_when_members_changed_since_the_dry_run(as_admin, session,
@@ -631,11 +633,16 @@ def test_the_command_dry_runs_applies_and_fails_on_errors(runner, tmp_path, sess
     bad = tmp_path / "bad.csv"
     bad.write_bytes(as_csv([supporter_row(licence="2027-13-01"),
                             coach_row("UKA999", email="new@example.com")]))
-    result = runner.invoke(args=["import-licences", str(bad), "--apply"])
+    failed = tmp_path / "failed.csv"
+    result = runner.invoke(args=["import-licences", str(bad), "--apply", "--failed-rows",
+                                 str(failed)])
     assert result.exit_code == 1
     assert "Row 2: Licence expiry: 2027-13-01 is not a day of the calendar." in result.output
     assert "Nothing was written" in result.output
     assert "UKA999" not in users(session)
+    rows = list(csv.reader(io.StringIO(failed.read_text(encoding="utf-8-sig"))))
+    assert [r[0] for r in rows] == ["Membership number", "uka100"]
+    assert rows[1][-1] == "Licence expiry: 2027-13-01 is not a day of the calendar."
 
     result = runner.invoke(args=["import-licences", str(good), "--as", "nobody@example.com"])
     assert result.exit_code == 2 and "not an admin" in result.output
