@@ -650,3 +650,14 @@ def test_the_command_dry_runs_applies_and_fails_on_errors(runner, tmp_path, sess
     empty.write_bytes(b"")
     result = runner.invoke(args=["import-licences", str(empty)])
     assert result.exit_code == 2 and "The file is empty" in result.output
+
+
+def test_a_semicolon_separated_file_with_a_kind_column(as_admin, session):
+    content = ("\ufeffURN;Name;Email;Kind;Roles;Postcode\r\n"
+               'S1;Sam Semi;sam@example.com;Supporter;"mentor; co_coach";LS1 4DY\r\n'
+               "S2;Cy Colon;cy@example.com;coach;;\r\n"
+               "\r\n"
+               "S3;Di Dash;di@example.com;robot;;\r\n").encode()
+    html, _ = dry_run(as_admin, content)
+    assert outcomes(html) == {2: "create", 3: "create", 5: "error"}  # row 4 is blank
+    assert "Write coach or supporter" in row_details(html)["5"]
