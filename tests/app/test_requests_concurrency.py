@@ -115,7 +115,8 @@ def test_publishing_and_accepting_at_once_never_exceed_capacity(
     def call(client, token, path):
         with app.app_context():
             start.wait()
-            response = client.post(path, headers={"X-CSRFToken": token})
+            body = {"confirm": True} if path.endswith("/publish") else None
+            response = client.post(path, headers={"X-CSRFToken": token}, json=body)
         with lock:
             statuses.setdefault(path.rsplit("/", 1)[1], []).append(response.status_code)
 

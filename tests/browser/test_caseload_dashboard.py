@@ -51,7 +51,7 @@ def sign_in(page, base):
     page.fill("#email", "dana@example.com")
     page.fill("#password", PASSWORD)
     page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(re.compile(r"/requests$"))
+    page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
 def coaches(page):
@@ -148,7 +148,7 @@ def test_plan_log_record_and_allocation_pages_pass_axe(
             page.fill("#email", email)
             page.fill("#password", PASSWORD)
             page.click("form.form-panel button[type=submit]")
-            page.wait_for_url(re.compile(r"/requests$"))
+            page.wait_for_url(lambda url: "/sign-in" not in url)
             for path, name in paths:
                 page.goto(base + path)
                 assert page.locator("h1").count() == 1, path
