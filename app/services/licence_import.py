@@ -721,9 +721,10 @@ def _create(session: Session, rows: list[RowPlan], actor: User | None,
         {**_defaults(User), "email": row.data["email"], "display_name": row.data["name"],
          "membership_number": row.data["membership_number"], "created_at": now}
         for row in rows]).all()
-    session.execute(insert(UserRole), [{"user_id": user_id, "role": role, "granted_at": now}
-                                       for user_id, row in zip(user_ids, rows, strict=True)
-                                       for role in row.new_roles])
+    # (RETURNING batches the rows into multi-row statements, as for _link below.)
+    session.execute(insert(UserRole).returning(UserRole.user_id), [
+        {"user_id": user_id, "role": role, "granted_at": now}
+        for user_id, row in zip(user_ids, rows, strict=True) for role in row.new_roles])
     supporters = [(user_id, row) for user_id, row in zip(user_ids, rows, strict=True)
                   if row.kind == "supporter"]
     coaches = [(user_id, row) for user_id, row in zip(user_ids, rows, strict=True)
