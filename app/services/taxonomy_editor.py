@@ -262,8 +262,9 @@ def create_item(session: Session, admin: User, kind: ItemKind, args: dict):
             fields["rank"] = args["rank"]
         else:
             fields["rank"] = max((r.rank for r in rungs), default=-1) + 1
-    _check_name(session, kind, fields["name"], None, framework.id if framework else None,
-                errors)
+    if kind is not QUALIFICATION or framework is not None:  # a rung's name is its ladder's
+        _check_name(session, kind, fields["name"], None, framework.id if framework else None,
+                    errors)
     if errors:
         raise InvalidInput(f"The {kind.label} was not added: see the errors by field.",
                            errors=errors)
@@ -366,7 +367,7 @@ def move_item(session: Session, admin: User, kind: ItemKind, key: str, *,
         if not 0 <= target < len(siblings):
             raise Conflict(f"{row.name} is {'first' if direction == 'up' else 'last'} already.")
     else:
-        if not 1 <= position <= len(siblings):
+        if position is None or not 1 <= position <= len(siblings):
             raise InvalidInput("There is no such place in the list.", errors={"position": [
                 f"Give a position from 1 to {len(siblings)}."]})
         target = position - 1
