@@ -20,21 +20,21 @@ DIRECTIONS = ("up", "down")
 MAX_LEVEL = 20
 MAX_RANK = 100
 
-SLUG = validate.Regexp(
-    r"^[a-z][a-z0-9_]*$",
-    error="Use lowercase letters, digits and underscores, starting with a letter "
-          "(e.g. hurdles_sprints). A key never changes once made.")
-
 
 def _key(length: int) -> Line:
-    return Line(required=True, validate=[validate.Length(min=2, max=length), SLUG],
+    message = (f"Give a key of 2 to {length} lowercase letters, digits and underscores, "
+               "starting with a letter (e.g. hill_running). It never changes once made.")
+    return Line(required=True, validate=validate.Regexp(rf"^[a-z][a-z0-9_]{{1,{length - 1}}}$",
+                                                         error=message),
+                error_messages={"required": message},
                 metadata={"description": "Lowercase slug; in URLs and saved searches, so it "
                                          "never changes"})
 
 
 def _name(length: int, **kwargs) -> Line:
-    return Line(validate=validate.Length(min=1, max=length,
-                                         error=f"Give a name of 1 to {length} characters."),
+    message = f"Give a name of 1 to {length} characters."
+    return Line(validate=validate.Length(min=1, max=length, error=message),
+                error_messages={"required": message},
                 metadata={"description": "What people see"}, **kwargs)
 
 
@@ -57,9 +57,10 @@ CATEGORY = Line(validate=validate.Length(min=1, max=60,
 
 
 def _level(**kwargs) -> fields.Integer:
+    message = f"Give a level from 0 to {MAX_LEVEL} (0 = assistant level)."
     return fields.Integer(
-        validate=validate.Range(min=0, max=MAX_LEVEL,
-                                error=f"Give a level from 0 to {MAX_LEVEL}."),
+        validate=validate.Range(min=0, max=MAX_LEVEL, error=message),
+        error_messages={"required": message, "invalid": message},
         metadata={"description": "Position on the common scale (0 = assistant level), "
                                  "compared across frameworks"}, **kwargs)
 
@@ -115,6 +116,7 @@ class TaxonomyQualificationCreateArgs(_Tidy):
 
     key = _key(60)
     framework = Line(required=True, validate=validate.Length(min=1, max=40),
+                     error_messages={"required": "Choose the ladder the rung is on."},
                      metadata={"description": "Key of the ladder (qualification framework)"})
     name = _name(120, required=True)
     description = DESCRIPTION

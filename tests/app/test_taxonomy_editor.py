@@ -366,6 +366,16 @@ def test_bad_changes_name_the_field_and_change_nothing(admin, session, path, bod
     assert current_version(session) == version
 
 
+def test_each_bad_field_gets_one_clear_message(admin):
+    body = admin.api("post", f"{API}/qualifications", json={
+        "key": "", "name": "", "framework": "uk"}).get_json()
+    assert body["errors"] == {
+        "key": ["Give a key of 2 to 60 lowercase letters, digits and underscores, starting "
+                "with a letter (e.g. hill_running). It never changes once made."],
+        "name": ["Give a name of 1 to 120 characters."],
+        "level": ["Give a level from 0 to 20 (0 = assistant level)."]}
+
+
 def test_unknown_items_are_404(admin):
     assert admin.api("patch", f"{API}/roles/wizard", json={"name": "Wizard"}).status_code == 404
     assert admin.api("post", f"{API}/needs/wizardry/retire").status_code == 404
