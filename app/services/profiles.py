@@ -48,7 +48,7 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
     require_role(user, "supporter", "offer support")
     profile = supporter_profile(session, user)
     created = profile is None
-    wanted = _checked_fields(session, data)
+    wanted = _checked_fields(session, data, profile)
     if not wanted.get("roles", [] if created else [r.key for r in profile.roles]):
         raise InvalidInput("Choose the support you offer.",
                            errors={"roles": ["Choose at least one kind of support."]})
@@ -76,15 +76,30 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
     return profile
 
 
-def _checked_fields(session: Session, data: dict) -> dict:
-    """Return the submitted fields an admin checks, validated, as a change stores them."""
+def _checked_fields(session: Session, data: dict, profile: SupporterProfile | None) -> dict:
+    """Return the submitted fields an admin checks, validated, as a change stores them.
+
+    A retired taxonomy item the profile holds (verified or waiting) may stay;
+    one chosen anew is refused.
+    """
+    held = {field: [] for field in ("roles", "event_groups", "expertise", "qualification")}
+    if profile is not None:
+        verified = profile_changes.verified_content(profile)
+        change = profile_changes.open_change(session, profile)
+        for field in held:
+            for source in (verified, change.proposed if change else {}):
+                value = source.get(field)
+                held[field] += value if isinstance(value, list) else [value] if value else []
     wanted = {}
     for field, model in (("roles", SupportRole), ("event_groups", EventGroup),
                          ("expertise", Need)):
         if field in data:
-            wanted[field] = [row.key for row in by_keys(session, model, data[field], field)]
+            rows = by_keys(session, model, data[field], field, held=held[field])
+            # In taxonomy order, as the profile reads them: the same set is no change.
+            wanted[field] = [row.key for row in sorted(rows, key=lambda r: (r.sort_order, r.id))]
     if "qualification" in data:
-        qualification = qualification_of(session, data["qualification"])
+        qualification = qualification_of(session, data["qualification"],
+                                          held=held["qualification"])
         wanted["qualification"] = qualification.key if qualification else None
     if "years_coaching" in data:
         wanted["years_coaching"] = data["years_coaching"]

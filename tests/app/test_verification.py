@@ -239,3 +239,25 @@ def test_a_decision_on_nothing_waiting_or_someone_unknown_is_refused(visitor, pa
     response = visitor(admin).api("post", f"/api/v1/admin/verification/{profile.id}",
                                   json={"decision": "shrug"})
     assert response.status_code == 422 and "decision" in response.get_json()["errors"]
+
+
+def test_a_retired_role_stays_with_those_who_hold_it_and_cannot_be_chosen_anew(
+        visitor, pat, admin, make_account, make_supporter, session):
+    holder = make_account(roles=["supporter"], name="Hal Holder")
+    make_supporter(user=holder, roles=["mentor", "co_coach"], years_coaching=12,
+                   club="Leeds City AC")
+    retired = visitor(admin).api("post", "/api/v1/admin/taxonomy/roles/co_coach/retire")
+    assert retired.status_code == 200, retired.get_json()
+
+    response = visitor(pat).post("/profile/supporter", data=form(roles=["mentor", "co_coach"]))
+    assert response.status_code == 422
+    assert 'id="roles-error"' in response.get_data(as_text=True)
+    assert changes(session, profile_of(session, pat)) == []
+
+    # Saved unchanged, the holder keeps it, and nothing waits for an admin.
+    response = visitor(holder).post("/profile/supporter", data=form(
+        roles=["mentor", "co_coach"], bio="Jumps coach."))
+    assert response.status_code == 302
+    profile = profile_of(session, holder)
+    assert [r.key for r in profile.roles] == ["mentor", "co_coach"]
+    assert changes(session, profile) == []
