@@ -216,6 +216,8 @@ def main() -> None:
     result = {"rows": args.rows, "bytes": len(content), "seed": args.seed,
               "target_seconds": TARGET_SECONDS, "machine": platform.platform(),
               "cpus": os.cpu_count(), "measured_at": datetime.now(UTC).isoformat(),
+              # Other work on the machine slows every figure: say how busy it was.
+              "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
               "backends": results}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
