@@ -51,7 +51,7 @@ from app.models import (
 from app.models.profiles import coach_event_groups, supporter_event_groups, supporter_roles
 from app.models.users import email_key
 from app.schemas.licence_import import LicenceRowArgs
-from app.services import audit, csv_files, geocoding, invitations
+from app.services import audit, csv_files, geocoding, invitations, profile_changes
 from app.services.capacity import lock_supporter
 from app.services.permissions import require_admin
 from app.services.profile_fields import public_place
@@ -683,6 +683,7 @@ def _supporter_notes(plan: RowPlan, licence: date | None, check: date | None,
 def _write(session: Session, plan: ImportPlan, actor: User | None, now: datetime) -> None:
     """Write every planned create and update; the caller's transaction makes it all or none."""
     leaving: list[SupporterProfile] = []
+    overruled: dict[int, set[str]] = {}
     for row in plan.rows:
         if row.outcome == "update":
             user = row.user
@@ -692,8 +693,17 @@ def _write(session: Session, plan: ImportPlan, actor: User | None, now: datetime
             for role in row.new_roles:
                 user.roles.append(UserRole(role=role))
             _write_profiles(session, row, user, actor, now)
-            if row.leaves_search and user.supporter_profile is not None:
-                leaving.append(user.supporter_profile)
+            supporter = user.supporter_profile
+            if supporter is not None and supporter.id is not None:
+                # A coach's row sets only a supporter profile's dates.
+                fields = (profile_changes.CHECKED_FIELDS if row.kind == "supporter"
+                          else profile_changes.EXPIRY_FIELDS)
+                overruled[supporter.id] = {
+                    field for field in fields
+                    if field == "name" or row.data.get(field) not in (None, "", [])}
+            if row.leaves_search and supporter is not None:
+                leaving.append(supporter)
+    profile_changes.overrule(session, overruled, now=now)
     try:
         session.flush()  # updates first: an address one member leaves, another may take
         created = _create(session, [row for row in plan.rows if row.outcome == "create"],

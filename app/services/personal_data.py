@@ -179,14 +179,15 @@ def export(session: Session, user: User, password: str) -> dict:
     return {
         "exported_at": datetime.now(UTC).isoformat(),
         "account": {**_row(user, ("id", "email", "display_name", "phone", "email_verified_at",
-                                  "created_at", "last_login_at")),
+                                  "membership_number", "created_at", "last_login_at")),
                     "roles": sorted(user.role_names)},
         "supporter_profile": None if supporter is None else {
             **_row(supporter, (
                 "id", "years_coaching", "club", "bio", "latitude", "longitude", "postcode",
                 "outward_code", "place_label", "country", "search_area", "search_latitude",
                 "search_longitude", "travel_km", "offers_online",
-                "capacity", "safeguarding_expires_on", "licence_expires_on", "verified_at",
+                "capacity", "safeguarding_checked_on", "safeguarding_scheme",
+                "safeguarding_expires_on", "licence_expires_on", "verified_at",
                 "public_name", "visible", "paused", "paused_reason", "last_active_at",
                 "created_at", "updated_at")),
             "roles": [r.key for r in supporter.roles],
@@ -294,6 +295,7 @@ def erase(session: Session, user: User, password: str, *,
         supporter.search_latitude = supporter.search_longitude = None
         supporter.postcode = supporter.outward_code = supporter.place_label = None
         supporter.safeguarding_expires_on = supporter.licence_expires_on = None
+        supporter.safeguarding_checked_on = supporter.safeguarding_scheme = None
         supporter.verified_at, supporter.public_name = None, None
         # What they proposed is their words too.
         session.execute(delete(ProfileChange).where(ProfileChange.profile_id == supporter.id))
@@ -304,6 +306,7 @@ def erase(session: Session, user: User, password: str, *,
         coach.postcode = coach.outward_code = coach.place_label = None
 
     user.email = f"deleted-{user.id}@invalid"
+    user.membership_number = None
     user.display_name = DELETED_NAME
     user.phone = None
     user.password_hash = None

@@ -179,6 +179,27 @@ def _submit(session: Session, profile: SupporterProfile, actor: User,
     return change
 
 
+def overrule(session: Session, fields_by_profile: dict[int, set[str]], *,
+             now: datetime) -> None:
+    """Drop fields the governing body's own records just set from waiting changes.
+
+    An imported licence list is the record: a supporter's claim about the same
+    field, still waiting, would otherwise undo it when approved. A change left
+    with nothing is withdrawn.
+    """
+    if not fields_by_profile:
+        return
+    for change in session.scalars(select(ProfileChange).where(
+            ProfileChange.profile_id.in_(fields_by_profile),
+            ProfileChange.status.in_(OPEN_STATUSES), ProfileChange.new.is_(False))):
+        kept = {f: v for f, v in change.proposed.items()
+                if f not in fields_by_profile[change.profile_id]}
+        if kept != change.proposed:
+            change.proposed = kept
+            if not kept:
+                change.status, change.decided_at = "withdrawn", now
+
+
 # --- the admins' queue ---------------------------------------------------------------------
 
 

@@ -661,3 +661,25 @@ def test_a_semicolon_separated_file_with_a_kind_column(as_admin, session):
     html, _ = dry_run(as_admin, content)
     assert outcomes(html) == {2: "create", 3: "create", 5: "error"}  # row 4 is blank
     assert "Write coach or supporter" in row_details(html)["5"]
+
+
+def test_the_list_overrules_a_supporters_waiting_claim_about_the_same_fields(
+        as_admin, session, visitor, make_supporter, make_account):
+    from app.models import ProfileChange
+
+    sue = make_account(roles=["supporter"], name="Sue Supporter", email="sue@example.com",
+                       membership_number="UKA100")
+    profile = make_supporter(user=sue, roles=["mentor"], bio="Jumps.")
+    later = (NEXT_YEAR + timedelta(days=300)).isoformat()
+    session.add(ProfileChange(profile_id=profile.id, submitted_at=datetime.now(UTC), message="",
+                              proposed={"licence_expires_on": later, "bio": "Jumps and more."}))
+    session.commit()
+
+    html, token = dry_run(as_admin, as_csv([supporter_row("UKA100", roles="mentor")]))
+    as_admin.post(f"/admin/import/{token}/apply")
+    session.expire_all()
+    change = session.scalar(sa.select(ProfileChange).where(
+        ProfileChange.profile_id == profile.id))
+    # The licence date is the governing body's to say; the bio is still the admin's to check.
+    assert change.status == "pending" and change.proposed == {"bio": "Jumps and more."}
+    assert sue.supporter_profile.licence_expires_on == NEXT_YEAR

@@ -16,6 +16,7 @@ from app.models import (
     PlanChange,
     PlanReview,
     PlanVersion,
+    ProfileChange,
     ReflectiveLogEntry,
     SupportRequest,
     User,
@@ -56,11 +57,21 @@ def test_export_needs_the_password_and_holds_everything(visitor, make_account, m
 
 
 def test_supporter_export_includes_the_private_location(visitor, make_account, make_supporter):
-    user = make_account(roles=["supporter"])
-    make_supporter(user=user, postcode="LS6 4JN", latitude=53.8196, longitude=-1.5821)
-    data = visitor(user).api("post", "/api/v1/me/export", json={"password": PASSWORD}).get_json()
+    user = make_account(roles=["supporter"], membership_number="UKA777")
+    make_supporter(user=user, postcode="LS6 4JN", latitude=53.8196, longitude=-1.5821,
+                   safeguarding_scheme="DBS")
+    own = visitor(user)
+    year = (date.today() + timedelta(days=365)).isoformat()
+    assert own.post("/profile/supporter", data={
+        "roles": ["mentor"], "location": "LS6 4JN", "bio": "A change waiting for an admin.",
+        "safeguarding_expires_on": year, "licence_expires_on": year}).status_code == 302
+    data = own.api("post", "/api/v1/me/export", json={"password": PASSWORD}).get_json()
     assert data["supporter_profile"]["postcode"] == "LS6 4JN"
     assert data["supporter_profile"]["latitude"] == 53.8196
+    assert data["supporter_profile"]["safeguarding_scheme"] == "DBS"
+    assert data["account"]["membership_number"] == "UKA777"
+    (change,) = data["supporter_profile"]["changes"]
+    assert change["proposed"]["bio"] == "A change waiting for an admin."
 
 
 def test_delete_erases_personal_data_and_keeps_anonymous_counts(
@@ -124,7 +135,13 @@ def test_delete_erases_personal_data_and_keeps_anonymous_counts(
 def test_deleting_a_supporter_hides_them_and_tells_waiting_coaches(
         visitor, make_account, make_supporter, session, mailbox):
     supporter_user = make_account(roles=["supporter"], email="sam@example.com")
+    supporter_user.membership_number = "UKA778"
     profile = make_supporter(user=supporter_user)
+    year = (date.today() + timedelta(days=365)).isoformat()
+    assert visitor(supporter_user).post("/profile/supporter", data={
+        "roles": ["mentor"], "location": "LS6 3QS", "bio": "Words of mine waiting.", "visible": "y",
+        "safeguarding_expires_on": year, "licence_expires_on": year}).status_code == 302
+    assert session.scalars(sa.select(ProfileChange)).all() != []
     coach = make_account(roles=["coach"], email="kim@example.com")
     sent = visitor(coach).api("post", "/api/v1/requests", json={
         "supporter_id": profile.id, "role": "mentor"}).get_json()
@@ -135,6 +152,9 @@ def test_deleting_a_supporter_hides_them_and_tells_waiting_coaches(
     session.expire_all()
     assert session.get(SupportRequest, sent["id"]).status == "declined"
     assert profile.latitude is None and profile.postcode is None and profile.bio == ""
+    assert supporter_user.membership_number is None and profile.public_name is None
+    assert session.scalars(sa.select(ProfileChange).where(
+        ProfileChange.profile_id == profile.id)).all() == []
     mailbox.deliver()
     assert any("closed their account" in m["Subject"] for m in mailbox.to("kim@example.com"))
 
