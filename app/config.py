@@ -137,6 +137,8 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "ACCOUNT_EMAIL_RATE_LIMIT": env.get("ACCOUNT_EMAIL_RATE_LIMIT", "10 per hour"),
         "EMAIL_VERIFICATION_MAX_AGE_HOURS": int(env.get("EMAIL_VERIFICATION_MAX_AGE_HOURS", 72)),
         "PASSWORD_RESET_MAX_AGE_MINUTES": int(env.get("PASSWORD_RESET_MAX_AGE_MINUTES", 60)),
+        # A licence-list import invites new members to choose a password.
+        "INVITATION_MAX_AGE_DAYS": int(env.get("INVITATION_MAX_AGE_DAYS", 14)),
         # Support requests
         "REQUEST_EXPIRY_DAYS": int(env.get("REQUEST_EXPIRY_DAYS", 7)),
         "STALE_EXPIRED_LIMIT": int(env.get("STALE_EXPIRED_LIMIT", 3)),

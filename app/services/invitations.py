@@ -25,12 +25,8 @@ from app.services.accounts import (
 )
 
 INVITATION_SALT = "invitation"
-#: How long an invitation link works unless INVITATION_MAX_AGE_DAYS says otherwise.
-DEFAULT_MAX_AGE_DAYS = 14
-
-
 def _max_age_days() -> int:
-    return int(current_app.config.get("INVITATION_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))
+    return int(current_app.config["INVITATION_MAX_AGE_DAYS"])
 
 
 def invitation_token(user: User, serializer=None) -> str:
