@@ -23,10 +23,17 @@ def verification():
     return _queue()
 
 
+QUEUE_PAGE = 25
+
+
 def _queue(errors=None, failed=None, form=None, status: int = 200):
-    queue = profile_changes.verification_queue(db.session, current_user)
+    page = request.args.get("page", 1, type=int)
+    page = min(max(page, 1), 10_000)
+    queue = profile_changes.verification_queue(db.session, current_user,
+                                               offset=(page - 1) * QUEUE_PAGE, limit=QUEUE_PAGE)
     return render_template("admin/verification.html", queue=queue, errors=errors or {},
-                           failed=failed, form=form), status
+                           failed=failed, form=form, page=page, per_page=QUEUE_PAGE,
+                           waiting=profile_changes.waiting_count(db.session)), status
 
 
 @bp.post("/verification/<id:profile_id>")
@@ -42,7 +49,7 @@ def verify(profile_id: int):
            "reject": f"Rejected: {name} is told why, and their verified profile stays.",
            "request_changes": f"{name} is asked for changes; it comes back here when they "
                               "save."}[request.form.get("decision", "approve")], "success")
-    return redirect(url_for("admin.verification"))
+    return redirect(url_for("admin.verification", page=request.args.get("page", type=int)))
 
 
 @bp.route("/users", methods=["GET", "POST"])

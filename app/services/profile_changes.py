@@ -18,7 +18,7 @@ import difflib
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
@@ -203,17 +203,27 @@ def overrule(session: Session, fields_by_profile: dict[int, set[str]], *,
 # --- the admins' queue ---------------------------------------------------------------------
 
 
-def verification_queue(session: Session, admin: User) -> list[dict]:
+def _waiting():
+    return (select(ProfileChange).where(ProfileChange.status == "pending")
+            .join(SupporterProfile, SupporterProfile.id == ProfileChange.profile_id)
+            .join(User, User.id == SupporterProfile.user_id).where(User.deleted_at.is_(None)))
+
+
+def verification_queue(session: Session, admin: User, *, offset: int = 0,
+                       limit: int | None = None) -> list[dict]:
     """Return each change waiting for an admin, oldest first, field by field."""
     require_admin(admin)
     changes = list(session.scalars(
-        select(ProfileChange).where(ProfileChange.status == "pending")
-        .join(SupporterProfile, SupporterProfile.id == ProfileChange.profile_id)
-        .join(User, User.id == SupporterProfile.user_id).where(User.deleted_at.is_(None))
-        .options(selectinload(ProfileChange.profile).selectinload(SupporterProfile.user))
-        .order_by(ProfileChange.submitted_at, ProfileChange.id)))
+        _waiting().options(selectinload(ProfileChange.profile).selectinload(
+            SupporterProfile.user))
+        .order_by(ProfileChange.submitted_at, ProfileChange.id).offset(offset).limit(limit)))
     names = _taxonomy_names(session)
     return [queued_change(session, change, names) for change in changes]
+
+
+def waiting_count(session: Session) -> int:
+    """How many changes wait for an admin."""
+    return session.scalar(select(func.count()).select_from(_waiting().subquery())) or 0
 
 
 def queued_change(session: Session, change: ProfileChange, names: dict | None = None) -> dict:

@@ -261,3 +261,28 @@ def test_a_retired_role_stays_with_those_who_hold_it_and_cannot_be_chosen_anew(
     profile = profile_of(session, holder)
     assert [r.key for r in profile.roles] == ["mentor", "co_coach"]
     assert changes(session, profile) == []
+
+
+def test_a_long_queue_comes_a_page_at_a_time_oldest_first(visitor, admin, make_account,
+                                                           make_supporter, session):
+    from datetime import UTC, datetime
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(30):
+        profile = make_supporter(user=make_account(roles=["supporter"], name=f"Sup {i:02d}"),
+                                 verified_at=None)
+        session.add(ProfileChange(profile_id=profile.id, new=True, proposed={}, message="",
+                                  submitted_at=start + timedelta(hours=i)))
+    session.commit()
+    first = visitor(admin).get("/admin/verification").get_data(as_text=True)
+    assert "30 changes waiting, oldest first: 1 to 25 here." in first
+    assert "Sup 00" in first and "Sup 24" in first and "Sup 25" not in first
+    assert 'href="/admin/verification?page=2"' in first
+    second = visitor(admin).get("/admin/verification?page=2").get_data(as_text=True)
+    assert "26 to 30 here" in second and "Sup 29" in second and "Sup 24" not in second
+    # Deciding on page 2 comes back to page 2.
+    profile_id = profile.id
+    response = visitor(admin).post(f"/admin/verification/{profile_id}?page=2",
+                                   data={"decision": "approve"})
+    assert response.location == "/admin/verification?page=2"
+    assert len(visitor(admin).get("/api/v1/admin/verification").get_json()) == 29
