@@ -33,7 +33,7 @@ def _queue(errors=None, failed=None, form=None, status: int = 200):
                                                offset=(page - 1) * QUEUE_PAGE, limit=QUEUE_PAGE)
     return render_template("admin/verification.html", queue=queue, errors=errors or {},
                            failed=failed, form=form, page=page, per_page=QUEUE_PAGE,
-                           waiting=profile_changes.waiting_count(db.session)), status
+                           waiting=profile_changes.waiting(db.session)[0]), status
 
 
 @bp.post("/verification/<id:profile_id>")

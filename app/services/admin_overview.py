@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.models import AuditEvent, ProfileChange, SupporterProfile, SupportRequest, User, name_of
-from app.services import mailer
+from app.models import AuditEvent, SupporterProfile, SupportRequest, User, name_of
+from app.services import mailer, profile_changes
 from app.services.caseload import overdue_reviews
 from app.services.caseload_reminders import shared_plans
 from app.services.permissions import require_admin
@@ -27,9 +27,7 @@ def overview(session: Session, admin: User, *, now: datetime | None = None) -> d
     require_admin(admin)
     now = now or datetime.now(UTC)
     today = now.date()
-    waiting = session.execute(
-        select(func.count(), func.min(ProfileChange.submitted_at))
-        .where(ProfileChange.status == "pending")).one()
+    waiting = profile_changes.waiting(session)
     expiring = expiring_checks(session, admin, today=today)
     unanswered = unanswered_requests(session, admin, now=now)
     overdue = overdue_caseload(session, admin, today=today)

@@ -213,22 +213,29 @@ def verification_queue(session: Session, admin: User, *, offset: int = 0,
                        limit: int | None = None) -> list[dict]:
     """Return each change waiting for an admin, oldest first, field by field."""
     require_admin(admin)
+    profile = selectinload(ProfileChange.profile)
     changes = list(session.scalars(
-        _waiting().options(selectinload(ProfileChange.profile).selectinload(
-            SupporterProfile.user))
+        _waiting().options(profile.selectinload(SupporterProfile.user),
+                           profile.selectinload(SupporterProfile.roles),
+                           profile.selectinload(SupporterProfile.event_groups),
+                           profile.selectinload(SupporterProfile.expertise),
+                           profile.selectinload(SupporterProfile.qualification))
         .order_by(ProfileChange.submitted_at, ProfileChange.id).offset(offset).limit(limit)))
     names = _taxonomy_names(session)
-    return [queued_change(session, change, names) for change in changes]
+    earlier = _earlier_decisions(session, changes)
+    return [_queued(change, names, earlier[change.id]) for change in changes]
 
 
-def waiting_count(session: Session) -> int:
-    """How many changes wait for an admin."""
-    return session.scalar(select(func.count()).select_from(_waiting().subquery())) or 0
+def waiting(session: Session) -> tuple[int, datetime | None]:
+    """Return how many changes wait for an admin, and since when the oldest has."""
+    changes = _waiting().subquery()
+    count, oldest = session.execute(
+        select(func.count(), func.min(changes.c.submitted_at))).one()
+    return count or 0, oldest
 
 
-def queued_change(session: Session, change: ProfileChange, names: dict | None = None) -> dict:
-    """Return one change as the admin reviews it: who, since when, and what changes."""
-    names = names or _taxonomy_names(session)
+def _queued(change: ProfileChange, names: dict, earlier: list[dict]) -> dict:
+    """One change as the admin reviews it: who, since when, and what changes."""
     profile = change.profile
     verified = verified_content(profile)
     if change.new:
@@ -248,22 +255,27 @@ def queued_change(session: Session, change: ProfileChange, names: dict | None = 
                     for field in CHECKED_FIELDS
                     if (field in change.proposed or change.new) and after[field] not in
                     (None, "", [])],
-        "earlier": _earlier_decisions(session, change),
+        "earlier": earlier,
     }
 
 
-def _earlier_decisions(session: Session, change: ProfileChange) -> list[dict]:
-    rows = session.scalars(
-        select(ProfileChange).where(ProfileChange.profile_id == change.profile_id,
-                                    ProfileChange.id != change.id,
-                                    ProfileChange.status.in_(("rejected", "changes_requested",
-                                                              "approved")))
-        .order_by(ProfileChange.id.desc()).limit(3))
-    earlier = [{"status": r.status, "decided_at": r.decided_at, "message": r.message}
-               for r in rows if r.decided_at]
-    if change.decided_at is not None:  # sent back after an admin asked for changes
-        earlier.insert(0, {"status": "changes_requested", "decided_at": change.decided_at,
-                           "message": change.message})
+def _earlier_decisions(session: Session, changes: list[ProfileChange]) -> dict[int, list]:
+    """Return, for each change, the last three decisions on its profile, newest first."""
+    earlier: dict[int, list] = {change.id: [] for change in changes}
+    decided = session.scalars(
+        select(ProfileChange).where(
+            ProfileChange.profile_id.in_({c.profile_id for c in changes}),
+            ProfileChange.status.in_(("rejected", "changes_requested", "approved")),
+            ProfileChange.decided_at.is_not(None))
+        .order_by(ProfileChange.id.desc())).all() if changes else []
+    for change in changes:
+        found = earlier[change.id]
+        if change.decided_at is not None:  # sent back after an admin asked for changes
+            found.append({"status": "changes_requested", "decided_at": change.decided_at,
+                          "message": change.message})
+        found.extend({"status": r.status, "decided_at": r.decided_at, "message": r.message}
+                     for r in decided if r.profile_id == change.profile_id)
+        del found[3:]
     return earlier
 
 
