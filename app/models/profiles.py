@@ -147,6 +147,11 @@ class SupporterProfile(db.Model):
     def verified(self) -> bool:
         return self.verified_at is not None
 
+    @property
+    def shown_name(self) -> str:
+        """The name coaches see: the verified one, while a new one waits for an admin."""
+        return self.public_name or self.user.display_name
+
     def __repr__(self) -> str:
         return f"<SupporterProfile {self.id}>"
 

@@ -290,10 +290,12 @@ def update_account(session: Session, user: User, data: dict, *,
     and coaches see the verified one until then.
     """
     if "display_name" in data and data["display_name"].strip() != user.display_name:
-        user.display_name = data["display_name"].strip()
         from app.services import profile_changes, profiles
 
         profile = profiles.supporter_profile(session, user)
+        if profile is not None and profile.verified_at and not profile.public_name:
+            profile.public_name = user.display_name  # the name verified so far stays shown
+        user.display_name = data["display_name"].strip()
         if profile is not None:
             profile_changes.stage(session, profile, user, {"name": user.display_name},
                                   now=now or datetime.now(UTC))

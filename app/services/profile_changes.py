@@ -57,7 +57,7 @@ NOT_WAITING = "No profile with that id is waiting for verification."
 def verified_content(profile: SupporterProfile) -> dict:
     """Return the checked fields as they are public now (keys, text, ISO dates)."""
     return {
-        "name": profile.public_name or profile.user.display_name,
+        "name": profile.shown_name,
         "roles": [r.key for r in profile.roles],
         "event_groups": [g.key for g in profile.event_groups],
         "expertise": [n.key for n in profile.expertise],

@@ -49,7 +49,7 @@ def summary(support_request: SupportRequest, viewer: User, *,
         if may_share_contact(support_request.supporter, today):
             contact = {"name": other.display_name, "email": other.email, "phone": other.phone}
         else:
-            withheld = CONTACT_WITHHELD.format(name=supporter_user.display_name)
+            withheld = CONTACT_WITHHELD.format(name=support_request.supporter.shown_name)
     return {
         "id": support_request.id,
         "status": support_request.status,
@@ -57,7 +57,8 @@ def summary(support_request: SupportRequest, viewer: User, *,
         "your_side": "supporter" if as_supporter else "coach",
         "role": {"key": support_request.role.key, "name": support_request.role.name},
         "coach": {"name": coach.display_name},
-        "supporter": {"id": support_request.supporter_id, "name": supporter_user.display_name,
+        "supporter": {"id": support_request.supporter_id,
+                      "name": support_request.supporter.shown_name,
                       "near": support_request.supporter.outward_code},
         "message": support_request.message,
         "created_at": support_request.created_at,
@@ -76,8 +77,10 @@ def detail(session: Session, user: User, request_id: int) -> dict:
     messages = session.scalars(select(RequestMessage).where(
         RequestMessage.request_id == support_request.id).order_by(RequestMessage.created_at,
                                                                  RequestMessage.id)).all()
+    supporter = support_request.supporter
     view["messages"] = [{"from": "you" if m.author_id == user.id else
-                         (name_of(m.author)),
+                         supporter.shown_name if m.author_id == supporter.user_id else
+                         name_of(m.author),
                          "body": m.body, "at": m.created_at} for m in messages]
     view["plan"] = _plan_view(session, support_request)
     view["can"] = _allowed_actions(support_request, user)

@@ -286,3 +286,26 @@ def test_a_long_queue_comes_a_page_at_a_time_oldest_first(visitor, admin, make_a
                                    data={"decision": "approve"})
     assert response.location == "/admin/verification?page=2"
     assert len(visitor(admin).get("/api/v1/admin/verification").get_json()) == 29
+
+
+def test_a_coach_sees_the_verified_name_on_requests_while_a_new_one_waits(
+        visitor, pat, admin, make_account, session):
+    profile = profile_of(session, pat)
+    coach = make_account(roles=["coach"], name="Cody Coach")
+    sent = visitor(coach).api("post", "/api/v1/requests", json={
+        "supporter_id": profile.id, "role": "mentor", "message": "Hello"})
+    assert sent.status_code == 201, sent.get_json()
+    request_id = sent.get_json()["id"]
+    own = visitor(pat)
+    own.api("patch", "/api/v1/me", json={"display_name": "Pat 07700 900123"})
+    asked = own.api("post", f"/api/v1/requests/{request_id}/questions",
+                    json={"question": "Which event?"})
+    assert asked.status_code == 200, asked.get_json()
+
+    seen = visitor(coach).get(f"/api/v1/requests/{request_id}").get_json()
+    assert seen["supporter"]["name"] == "Pat Jumps"
+    assert [m["from"] for m in seen["messages"]][-1] == "Pat Jumps"
+    assert "07700" not in visitor(coach).get(f"/requests/{request_id}").get_data(as_text=True)
+    visitor(admin).post(f"/admin/verification/{profile.id}", data={"decision": "approve"})
+    seen = visitor(coach).get(f"/api/v1/requests/{request_id}").get_json()
+    assert seen["supporter"]["name"] == "Pat 07700 900123"
