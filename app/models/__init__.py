@@ -2,6 +2,7 @@
 
 from app.models.allocation import AllocationPlacement, AllocationRun
 from app.models.caseload import CaseloadReminder
+from app.models.demand import SearchDemand
 from app.models.licence_imports import LicenceImport
 from app.models.outbox import OutboxMessage
 from app.models.plan_history import PlanChange, PlanVersion
@@ -64,6 +65,7 @@ __all__ = [
     "RankingWeights",
     "ReflectiveLogEntry",
     "RequestMessage",
+    "SearchDemand",
     "SignIn",
     "SupportRequest",
     "SupporterProfile",
