@@ -18,6 +18,7 @@ from app.models.profiles import CoachProfile, SupporterProfile
 from app.models.reflective_log import GoalProgress, LogComment
 from app.models.request_messages import RequestMessage
 from app.models.requests import Engagement, SupportRequest
+from app.models.saved_searches import SavedSearch, SavedSearchMatch
 from app.models.sign_ins import SignIn
 from app.models.system import (
     AuditEvent,
@@ -65,6 +66,8 @@ __all__ = [
     "RankingWeights",
     "ReflectiveLogEntry",
     "RequestMessage",
+    "SavedSearch",
+    "SavedSearchMatch",
     "SearchDemand",
     "SignIn",
     "SupportRequest",
