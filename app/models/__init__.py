@@ -34,6 +34,7 @@ from app.models.taxonomy import (
     QualificationFramework,
     SupportRole,
 )
+from app.models.unanswered_reports import UnansweredReport
 from app.models.users import DELETED_NAME, User, UserRole, name_of
 from app.models.weights import DailySearchCount, WeightSampleSearch
 
@@ -73,6 +74,7 @@ __all__ = [
     "SupportRequest",
     "SupporterProfile",
     "SupportRole",
+    "UnansweredReport",
     "User",
     "UserRole",
     "WeightSampleSearch",
