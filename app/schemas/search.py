@@ -144,6 +144,13 @@ class PublicSupporterSchema(Schema):
     online = fields.Boolean()
     travel_km = fields.Float()
     availability = fields.Nested(AvailabilitySchema)
+    replies_within_days = fields.Integer(allow_none=True, metadata={
+        "description": "Usually replies within this many days (rounded up): the median time "
+                       "to a first answer over the last 12 months' requests, counting those "
+                       "let expire as unanswered. Null until at least 3 requests were answered "
+                       "or let expire, and when half or more went unanswered"})
+    active_this_month = fields.Boolean(metadata={
+        "description": "Answered a request or updated their profile in the last 30 days"})
 
 
 class SearchResultSchema(PublicSupporterSchema):

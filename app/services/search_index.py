@@ -36,6 +36,7 @@ from app.models import (
 from app.models.profiles import supporter_event_groups, supporter_expertise, supporter_roles
 from app.services.data_version import current_version
 from app.services.eligibility import searchable
+from app.services.responsiveness import active_recently, reply_days_by_supporter
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,8 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     expertise = _links(session, supporter_expertise.c.need_id, Need)
     engaged = _active_engagements(session)
     rates = _response_rates(session)
+    # How quickly each answers: one grouped query for everyone (see responsiveness).
+    replies = reply_days_by_supporter(session, now=datetime.now(UTC))
 
     candidates, cards, last_day = [], {}, {}
     now = datetime.now(UTC)
@@ -353,6 +356,8 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             "travel_km": travel,
             "availability": {"status": "available" if capacity_left > 0 else "waitlist",
                              "places_free": max(capacity_left, 0)},
+            "replies_within_days": replies.get(sid),
+            "active_this_month": active_recently(last_active, now),
         }
     index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
                                         related_groups=related, roles=index_roles)

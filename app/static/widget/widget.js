@@ -291,7 +291,12 @@ dt{font-weight:600}
         }
       }
 
+      // The search's anonymous reference rides on profile links, so a request
+      // sent from there counts as following a widget search.
+      let searchRef = null;
+
       function show(result, params, byUser) {
+        searchRef = result.demand_ref;
         const near = result.origin.label;
         const counts = result.counts;
         const km = `${Math.round(result.radius_km * 10) / 10} km`;
@@ -354,6 +359,15 @@ dt{font-weight:600}
         if (byUser) heading.focus();
       }
 
+      // "Usually replies within 3 days · Active this month", as the service's own cards say.
+      function responsiveness(s) {
+        const days = s.replies_within_days;
+        const said = [days && `Usually replies within ${days === 1 ? "a day" : `${days} days`}`,
+          s.active_this_month && "Active this month"].filter(Boolean);
+        return said.length > 0 && h("p", {class: "where", "data-responsiveness": true},
+          said.join(" · "));
+      }
+
       function card(s) {
         const free = s.availability && s.availability.status === "available";
         const facts = [["Event groups", s.event_groups.map((g) => g.name).join(", ")],
@@ -362,7 +376,8 @@ dt{font-weight:600}
           .filter(([, value]) => value)
           .map(([name, value]) => h("div", {}, h("dt", {}, name), h("dd", {}, value)));
         return h("li", {}, h("article", {class: s.waitlist ? "card wait" : "card"},
-          h("h4", {class: "ct"}, h("a", {href: `${BASE}/supporters/${s.id}`,
+          h("h4", {class: "ct"}, h("a", {href: `${BASE}/supporters/${s.id}${
+            searchRef ? `?ref=${encodeURIComponent(searchRef)}` : ""}`,
             target: embedded ? "_top" : null}, s.name)),
           h("p", {class: "where"},
             s.near && ["near ", h("strong", {}, s.near), s.place ? ` (${s.place})` : ""],
@@ -373,6 +388,7 @@ dt{font-weight:600}
             free ? h("li", {class: "b free"},
               `${plural(s.availability.places_free, "place")} free`)
               : h("li", {class: "b full"}, "Full: waitlist")),
+          responsiveness(s),
           facts.length > 0 && h("dl", {class: "facts"}, facts),
           s.reasons.length > 0 && h("div", {class: "why"},
             h("p", {class: "wt"}, "Why this match"),
