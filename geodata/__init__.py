@@ -19,6 +19,7 @@ Location(lat=53.82..., lon=-1.59..., precision='postcode', label='LS6 3QS', ...)
 276
 """
 
+from ._areas import area_centre
 from ._coarsen import coarsen
 from ._config import Settings, configure, settings
 from ._distance import EARTH_RADIUS_KM, geodesic_km, haversine_km
@@ -48,6 +49,7 @@ __all__ = [
     "Place",
     "PlaceNotFound",
     "Settings",
+    "area_centre",
     "build_index",
     "coarsen",
     "configure",
