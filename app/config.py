@@ -145,6 +145,11 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "PENDING_REQUESTS_LIMIT": int(env.get("PENDING_REQUESTS_LIMIT", 10)),
         # The admin home lists requests waiting longer than this for an answer.
         "UNANSWERED_REQUEST_DAYS": int(env.get("UNANSWERED_REQUEST_DAYS", 3)),
+        # Search demand (the coverage map): counts are written every this many seconds;
+        # days are kept this long, then merged into months, kept this many months.
+        "SEARCH_LOG_FLUSH_SECONDS": float(env.get("SEARCH_LOG_FLUSH_SECONDS", 30)),
+        "DEMAND_DAILY_DAYS": int(env.get("DEMAND_DAILY_DAYS", 90)),
+        "DEMAND_KEEP_MONTHS": int(env.get("DEMAND_KEEP_MONTHS", 24)),
         "EXPIRY_WARNING_DAYS": tuple(sorted(
             (int(d) for d in env.get("EXPIRY_WARNING_DAYS", "30,7").split(",") if d.strip()),
             reverse=True)),

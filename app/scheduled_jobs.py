@@ -91,6 +91,21 @@ def send_caseload_reminders_command(today):
     click.echo(f"Caseload reminders queued: {report}.")
 
 
+@click.command("roll-up-search-demand")
+@click.option("--today", type=NOW, default=None, help="Roll up as if today were this date.")
+@with_appcontext
+def roll_up_search_demand_command(today):
+    """Merge search demand days older than DEMAND_DAILY_DAYS into months and delete months
+    older than DEMAND_KEEP_MONTHS (run it daily, from one machine)."""
+    from app.services.search_demand import flush, roll_up
+
+    flush()
+    report = roll_up(db.session, today=today.date() if today else None)
+    db.session.commit()
+    click.echo(f"Search demand: {report['days_merged']} day rows merged into months, "
+               f"{report['months_deleted']} old month rows deleted.")
+
+
 @click.command("grant-role")
 @click.argument("email")
 @click.argument("role")
@@ -110,5 +125,5 @@ def grant_role_command(email, role):
 def register(app: Flask) -> None:
     for command in (send_email_command, requeue_email_command, expire_requests_command,
                     remind_expiring_checks_command, send_caseload_reminders_command,
-                    grant_role_command):
+                    roll_up_search_demand_command, grant_role_command):
         app.cli.add_command(command)

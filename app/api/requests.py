@@ -18,7 +18,7 @@ from app.schemas.requests import (
     RequestListArgs,
     WithdrawArgs,
 )
-from app.services import request_read_model, support_requests
+from app.services import request_read_model, search_demand, support_requests
 
 blp = Blueprint("requests", __name__, description="Support requests between coaches and "
                                                   "supporters")
@@ -55,6 +55,7 @@ class Requests(MethodView):
         """
         created = support_requests.send_request(db.session, current_user, args)
         db.session.commit()
+        search_demand.request_sent()
         return _detail(created.id)
 
 

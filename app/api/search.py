@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.extensions import db, limiter
 from app.schemas.places import PlacesArgs, PlaceSchema
 from app.schemas.search import PublicSupporterSchema, SearchArgs, SearchResponseSchema
-from app.services import directory, geocoding
+from app.services import directory, geocoding, search_demand
 from app.services.search import index_cache, search_answer
 
 blp = Blueprint("search", __name__, description="Search for coaching support")
@@ -32,18 +32,22 @@ def _answer_repeats(view):
     """Answer a query string seen before, since the data last changed, as before.
 
     Runs before argument parsing: the same bytes were valid last time and the
-    index has not changed since, so the earlier answer stands.
+    index has not changed since, so the earlier answer stands. It is still a
+    search made, and counted.
     """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         answers = index_cache().get(db.session).answers
-        body = answers.get(("query", request.query_string))
-        if body is None:
+        answer = answers.get(("query", request.query_string))
+        if answer is None:
             response = view(*args, **kwargs)
             if response.status_code == 200:
-                answers.put(("query", request.query_string), response.get_data())
+                answers.put(("query", request.query_string),
+                            (response.get_data(), g.search_sighting))
             return response
+        body, sighting = answer
+        search_demand.record(sighting, source="api")
         return current_app.response_class(body, mimetype="application/json")
 
     return wrapper
@@ -52,7 +56,8 @@ def _answer_repeats(view):
 @blp.route("/search")
 class Search(MethodView):
     decorators = [_answer_repeats,
-                  limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])]
+                  limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"],
+                                on_breach=search_demand.note_refused)]
 
     @blp.arguments(SearchArgs, location="query")
     @blp.response(200, SearchResponseSchema)
@@ -66,7 +71,8 @@ class Search(MethodView):
         When few or none fit, `diagnostics.explanation` says why and
         `fallbacks` lists the nearest beyond the radius and online supporters.
         """
-        body = search_answer(db.session, args, render=_render_search)
+        body, g.search_sighting = search_answer(db.session, args, render=_render_search)
+        search_demand.record(g.search_sighting, source="api")
         return current_app.response_class(body, mimetype="application/json")
 
 

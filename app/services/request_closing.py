@@ -176,7 +176,7 @@ def suggestions(session: Session, support_request: SupportRequest, limit: int = 
                                          if k in ("where", "event_groups", "needs",
                                                   "qualification", "club", "goals")},
                                       "roles": [role_key], "limit": limit + 1})
-            outcome = search_support(session, args)
+            outcome = search_support(session, args, record=False)
             cards = [c for c in [*outcome["results"], *outcome["beyond_radius"],
                                  *outcome["online"]]
                      if c["id"] != support_request.supporter_id

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 import matching
 from app.errors import InvalidInput
 from app.extensions import db
-from app.services import geocoding, search_log
+from app.services import geocoding, search_demand
 from app.services.search_index import SearchIndexCache, Snapshot, club_key, country_scope
 
 #: The online section of an "either" search shows at least this many, and fills
@@ -73,33 +73,38 @@ def index_cache() -> SearchIndexCache:
     return cache
 
 
-def search_answer(session: Session, args: dict, render: Callable[[dict], bytes]) -> bytes:
-    """Return ``render(search_support(...))``, reusing this worker's earlier answer.
+def search_answer(session: Session, args: dict, render: Callable[[dict], bytes]
+                  ) -> tuple[bytes, search_demand.Sighting | None]:
+    """Return ``render(search_support(...))`` and how the search is counted, reusing
+    this worker's earlier answer.
 
     Answers are kept with the index snapshot they came from, so any change to
     the data (a new snapshot) starts afresh; popular places, widget presets and
-    paging through results are answered without ranking again.
+    paging through results are answered without ranking again. The caller
+    counts the search (``search_demand.record``), answered afresh or not.
     """
     snapshot = index_cache().get(session)
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
-    body = snapshot.answers.get(key)
-    if body is None:
-        body = render(search_support(session, args, snapshot=snapshot))
-        snapshot.answers.put(key, body)
-    return body
+    answer = snapshot.answers.get(key)
+    if answer is None:
+        outcome = search_support(session, args, snapshot=snapshot, record=False)
+        answer = (render(outcome), outcome["sighting"])
+        snapshot.answers.put(key, answer)
+    return answer
 
 
 def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = None,
-                   record: bool = True) -> dict:
+                   record: bool = True, source: str = "site",
+                   widget_key_id: int | None = None) -> dict:
     """Rank supporters for ``args`` (as loaded by ``SearchArgs``) and return the page.
 
-    ``record``: count it among the popular searches (not a weights preview's).
+    ``record``: count it in the search demand (and popular searches) as made
+    from ``source`` (not a weights preview's or an alert's). ``sighting`` in
+    the answer is how it is counted.
     """
     snapshot = snapshot or index_cache().get(session)
     origin = resolve_origin(session, args)
     query = build_query(snapshot, args, origin)
-    if record:
-        search_log.record(args, origin)
     page, per_page = args["page"], args["limit"]
     # The online section belongs to the first page; later pages page the main list.
     online_limit = per_page if page == 1 else 0
@@ -110,6 +115,9 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     d = result.diagnostics
     total = d.online if query.mode == "online" else d.in_person
     counts, online, beyond, widen = _lists(result, query.mode)
+    sighting = search_demand.sighting(args, origin, counts)
+    if record:
+        search_demand.record(sighting, source=source, widget_key_id=widget_key_id)
     return {
         "origin": {"label": origin.label, "precision": origin.precision, "near": origin.near,
                    "alternatives": list(origin.alternatives), "country": origin.country},
@@ -132,6 +140,7 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
             "explanation": result.explanation,
         },
         "query": query,
+        "sighting": sighting,
     }
 
 

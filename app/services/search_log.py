@@ -6,17 +6,11 @@ code or a town, never a postcode or a position; the radius, mode, roles,
 event groups, needs, qualification and order; nothing about who searched (no
 name searched for, no club, no goals).
 
-Counting must never slow a search down or fail it. Each search adds one to a
-counter in this worker's memory (no input or output); the search that finds
-the counts older than ``SEARCH_LOG_FLUSH_SECONDS`` (60 s by default) writes
-them in one short transaction of its own, one upsert statement
+Each search adds one to a counter in this worker's memory, written with the
+search demand counts (see ``buffered_counts``) by one upsert statement
 (``INSERT ... ON CONFLICT (day, key) DO UPDATE SET searches = searches + ...``,
-which SQLite and PostgreSQL both know), so several workers add up. That
-transaction waits at most a quarter of a second for a lock: when it cannot
-write (the database is busy or away), the counts stay in memory for the next
-time. A worker that stops loses at most its last minute of counts, which a
-popularity ranking does not miss. Rows older than ``KEEP_DAYS`` are deleted as
-counts are written, once a day.
+which SQLite and PostgreSQL both know), so several workers add up. Rows older
+than ``KEEP_DAYS`` are deleted as counts are written, once a day.
 """
 
 from __future__ import annotations
@@ -25,18 +19,20 @@ import hashlib
 import json
 import logging
 import re
-import threading
-import time
-from collections import Counter
 from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.extensions import db
 from app.models import DailySearchCount
+from app.services.buffered_counts import (
+    CountBuffer,
+    after_response,
+    buffer,
+    insert_for,
+    write_briefly,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +40,6 @@ log = logging.getLogger(__name__)
 KEEP_DAYS = 90
 #: The preview's popular searches are those of the last this many days.
 POPULAR_DAYS = 30
-#: Longest wait for a lock when writing counts (they are written again later).
-LOCK_WAIT_MS = 250
 
 _ZIP = re.compile(r"^\d{5}\b")
 
@@ -102,55 +96,20 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class SearchTally:
-    """This worker's counts not yet written: ``{(day, canonical params): searches}``."""
-
-    def __init__(self, flush_seconds: float):
-        self.flush_seconds = flush_seconds
-        self._counts: Counter = Counter()
-        self._lock = threading.Lock()
-        self._since = time.monotonic()
-        self.pruned_on: date | None = None
-
-    def add(self, day: date, text: str) -> bool:
-        """Count one search; return whether the counts are due to be written."""
-        with self._lock:
-            self._counts[(day, text)] += 1
-            return time.monotonic() - self._since >= self.flush_seconds
-
-    def take(self) -> Counter:
-        """Return the counts and start afresh."""
-        with self._lock:
-            counts, self._counts = self._counts, Counter()
-            self._since = time.monotonic()
-            return counts
-
-    def give_back(self, counts: Counter) -> None:
-        """Keep counts that could not be written, for the next time."""
-        with self._lock:
-            self._counts.update(counts)
-
-    def __len__(self) -> int:
-        return sum(self._counts.values())
+def _buffer() -> CountBuffer:
+    return buffer("search_log", "SEARCH_LOG_FLUSH_SECONDS")
 
 
-def tally() -> SearchTally:
-    """Return this worker's tally, creating it on first use."""
-    found = current_app.extensions.get("search_log")
-    if found is None:
-        found = current_app.extensions.setdefault("search_log", SearchTally(
-            float(current_app.config.get("SEARCH_LOG_FLUSH_SECONDS", 60))))
-    return found
+def count(text: str | None, *, today: date | None = None) -> None:
+    """Count one search by its coarse parameters (``canonical(coarse_search(...))``).
 
-
-def record(args: dict, origin, *, today: date | None = None) -> None:
-    """Count one search by its coarse parameters. Never raises: a search goes on regardless."""
+    Never raises: a search goes on regardless.
+    """
+    if text is None:
+        return
     try:
-        params = coarse_search(args, origin)
-        if params is None:
-            return
-        if tally().add(today or date.today(), canonical(params)):
-            flush(today=today)
+        if _buffer().add((today or date.today(), text)):
+            after_response(lambda: flush(today=today))
     except Exception:  # counting is a nicety; the coach's search is not
         log.warning("A search could not be counted", exc_info=True)
 
@@ -160,59 +119,40 @@ def flush(*, today: date | None = None) -> int:
 
     On any failure the counts stay in memory for the next time, and 0 is returned.
     """
-    mine = tally()
-    today = today or date.today()
-    counts = mine.take()
-    prune = mine.pruned_on != today
-    if not counts and not prune:
+    mine = _buffer()
+    if not mine.claim_write():
         return 0
     try:
-        _write(counts, today if prune else None)
-    except Exception:
-        mine.give_back(counts)
-        log.warning("Search counts not written; kept for the next time", exc_info=True)
-        return 0
-    mine.pruned_on = today
-    return sum(counts.values())
-
-
-def _write(counts: Counter, prune_before: date | None) -> None:
-    """Add ``counts`` (and delete rows older than KEEP_DAYS), waiting little for locks.
-
-    Its own connection and transaction: the search's session may hold a
-    transaction of its own, which must neither see nor carry these writes.
-    """
-    with db.engine.connect() as connection:
-        dialect = connection.dialect.name
-        usual_wait = None
-        if dialect == "sqlite":  # a connection setting: put back before the pool has it again
-            usual_wait = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-            connection.exec_driver_sql(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
+        today = today or date.today()
+        counts = mine.take()
+        prune = current_app.extensions.get("search_log_pruned_on") != today
+        if not counts and not prune:
+            return 0
         try:
-            if dialect == "postgresql":
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
-            if counts:
-                connection.execute(_upsert(dialect, counts))
-            if prune_before is not None:
-                connection.execute(delete(DailySearchCount).where(
-                    DailySearchCount.day <= prune_before - timedelta(days=KEEP_DAYS)))
-            connection.commit()
-        finally:
-            if usual_wait is not None:
-                connection.rollback()  # nothing left to roll back after a commit
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual_wait)}")
-                connection.commit()
+            write_briefly(lambda connection: _write(connection, counts, today if prune else None))
+        except Exception:
+            mine.give_back(counts)
+            log.warning("Search counts not written; kept for the next time", exc_info=True)
+            return 0
+        current_app.extensions["search_log_pruned_on"] = today
+        return sum(amounts[0] for amounts in counts.values())
+    finally:
+        mine.release_write()
 
 
-def _upsert(dialect: str, counts: Counter):
-    # One order of rows: two workers writing the same rows cannot deadlock.
-    rows = [{"day": day, "key": _key(text), "params": text, "searches": n}
-            for (day, text), n in sorted(counts.items())]
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    statement = insert(DailySearchCount).values(rows)
-    return statement.on_conflict_do_update(
-        index_elements=["day", "key"],
-        set_={"searches": DailySearchCount.searches + statement.excluded.searches})
+def _write(connection, counts: dict, prune_before: date | None) -> None:
+    """Add ``counts`` (and delete rows older than KEEP_DAYS)."""
+    if counts:
+        # One order of rows: two workers writing the same rows cannot deadlock.
+        rows = [{"day": day, "key": _key(text), "params": text, "searches": amounts[0]}
+                for (day, text), amounts in sorted(counts.items())]
+        statement = insert_for(connection.dialect.name)(DailySearchCount).values(rows)
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=["day", "key"],
+            set_={"searches": DailySearchCount.searches + statement.excluded.searches}))
+    if prune_before is not None:
+        connection.execute(delete(DailySearchCount).where(
+            DailySearchCount.day <= prune_before - timedelta(days=KEEP_DAYS)))
 
 
 def popular(session: Session, *, limit: int, today: date | None = None,

@@ -16,7 +16,7 @@ from app.schemas.requests import (
     RequestFormArgs,
     WithdrawArgs,
 )
-from app.services import request_read_model, support_requests
+from app.services import request_read_model, search_demand, support_requests
 from app.support import bp
 
 
@@ -34,6 +34,7 @@ def request_support(supporter_id: int):
         outcome = submit(RequestFormArgs(), lambda args: support_requests.send_request(
             db.session, current_user, args), data=data)
         if outcome.ok:
+            search_demand.request_sent()
             flash(f"Your request is sent to {context['supporter'].user.display_name}. "
                   "We will email you when they answer.", "success")
             return redirect(url_for("support.request_detail", request_id=outcome.value.id))

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from app.errors import DomainError, flatten_errors
 from app.extensions import db
 from app.schemas.search import SearchArgs
-from app.services import coach_profiles, directory
+from app.services import coach_profiles, directory, search_demand
 from app.services.search import index_cache, search_support
 from app.web import bp
 
@@ -40,7 +40,9 @@ def _search(form: MultiDict) -> tuple[dict | None, dict, int]:
     try:
         args = SearchArgs().load(MultiDict(
             [(k, v) for k, v in form.items(multi=True) if k != FROM_FORM]))
-        return search_support(db.session, args), {}, 200
+        outcome = search_support(db.session, args)
+        search_demand.remember(search_demand.reference(outcome["sighting"], source="site"))
+        return outcome, {}, 200
     except ValidationError as err:
         return None, flatten_errors(err.messages), 422
     except DomainError as err:
@@ -51,6 +53,7 @@ def _search(form: MultiDict) -> tuple[dict | None, dict, int]:
 def supporter(supporter_id: int):
     """Show a supporter's public profile."""
     card = directory.public_profile(db.session, supporter_id)
+    search_demand.remember(request.args.get("ref"))  # a widget's link from its search
     return render_template("supporter.html", supporter=card)
 
 

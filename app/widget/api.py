@@ -15,7 +15,7 @@ from app.errors import InvalidInput, flatten_errors
 from app.extensions import db, limiter
 from app.schemas.search import SearchResponseSchema
 from app.schemas.widget import WidgetConfigSchema, WidgetSearchArgs
-from app.services import widget_keys
+from app.services import search_demand, widget_keys
 from app.services.search import search_support
 from app.widget import api_bp
 
@@ -61,9 +61,10 @@ def cross_origin_headers(response):
 # One budget per key across the widget's API, whoever the visitors are.
 per_key_limit = limiter.shared_limit(
     lambda: f"{g.widget_key.rate_limit_per_minute} per minute", scope="widget-key",
-    key_func=lambda: f"widget-key:{g.widget_key.id}")
+    key_func=lambda: f"widget-key:{g.widget_key.id}", on_breach=search_demand.note_refused)
 # And the public search API's own per-visitor limit, so the widget is no way around it.
-per_visitor_limit = limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"])
+per_visitor_limit = limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"],
+                                  on_breach=search_demand.note_refused)
 
 
 @api_bp.get("/config")
@@ -84,4 +85,8 @@ def search():
     except ValidationError as err:
         raise InvalidInput("Some of the search is not valid: see errors for each field.",
                            errors=flatten_errors(err.messages)) from err
-    return jsonify(SearchResponseSchema().dump(search_support(db.session, args)))
+    outcome = search_support(db.session, args, source="widget", widget_key_id=g.widget_key.id)
+    answer = SearchResponseSchema().dump(outcome)
+    answer["demand_ref"] = search_demand.reference(outcome["sighting"], source="widget",
+                                                   widget_key_id=g.widget_key.id)
+    return jsonify(answer)

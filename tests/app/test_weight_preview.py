@@ -216,7 +216,8 @@ def _search_while_counts_cannot_be_written(client, session, as_admin):
                                 "daily_search_counts"))
         session.commit()
     assert count(session, DailySearchCount) == 0
-    client.get("/search?where=LS6+3QS&roles=mentor")  # writes all three at once
+    # Writes all three at once, once the answer is sent (as a server closes it).
+    client.get("/search?where=LS6+3QS&roles=mentor").close()
     session.expire_all()
     assert session.scalar(sa.select(DailySearchCount.searches)) == 3
     assert as_admin.get("/api/v1/admin/weights/samples").get_json()["popular"][0][
