@@ -24,6 +24,7 @@ def register_api(app: Flask) -> None:
     from app.api.search import blp as search_blp
     from app.api.system import blp as system_blp
     from app.api.taxonomy import blp as taxonomy_blp
+    from app.api.unanswered_reports import blp as unanswered_reports_blp
     from app.routing import IdConverter, id_parameter_schema
 
     api.init_app(app)
@@ -41,3 +42,4 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(admin_overview_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_taxonomy_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_weights_blp, url_prefix="/api/v1")
+    api.register_blueprint(unanswered_reports_blp, url_prefix="/api/v1")

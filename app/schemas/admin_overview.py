@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.schemas.accounts import FormArgs
 from app.schemas.text import Line
+from app.schemas.unanswered_reports import OpenReportsSchema
 
 
 class ExpiringArgs(FormArgs):
@@ -131,5 +132,8 @@ class OverviewSchema(Schema):
     expiring = fields.Nested(ExpiringSummarySchema)
     unanswered = fields.Nested(UnansweredSummarySchema)
     overdue = fields.Nested(OverdueSummarySchema)
+    unanswered_reports = fields.Nested(OpenReportsSchema, metadata={
+        "description": "Coaches' reports of no answer: counts, and the most reported "
+                       "supporters"})
     dead_letters = fields.Integer()
     audit = fields.List(fields.Nested(AuditEventSchema))

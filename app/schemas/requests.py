@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
 from app.schemas.text import Line, Text
+from app.schemas.unanswered_reports import CoachReportSchema
 
 
 class RequestArgs(FormArgs):
@@ -119,6 +120,9 @@ class RequestDetailSchema(RequestSummarySchema):
     messages = fields.List(fields.Nested(RequestMessageSchema))
     plan = fields.Nested(SharedPlanSchema, allow_none=True)
     can = fields.List(Line(), metadata={"description": "What you may do now"})
+    unanswered_report = fields.Nested(CoachReportSchema, allow_none=True, metadata={
+        "description": "(Coach) your report that the supporter never answered, or whether "
+                       "you may make one; null when there is nothing to report"})
 
 
 class InboxSchema(Schema):

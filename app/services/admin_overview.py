@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import AuditEvent, SupporterProfile, SupportRequest, User, name_of
-from app.services import mailer, profile_changes
+from app.services import mailer, profile_changes, unanswered_reports
 from app.services.caseload import overdue_reviews
 from app.services.caseload_reminders import shared_plans
 from app.services.permissions import require_admin
@@ -44,6 +44,8 @@ def overview(session: Session, admin: User, *, now: datetime | None = None) -> d
         "overdue": {"logs": overdue["logs"][:HOME_ROWS], "log_count": len(overdue["logs"]),
                     "reviews": overdue["reviews"][:HOME_ROWS],
                     "review_count": len(overdue["reviews"])},
+        "unanswered_reports": unanswered_reports.open_reports(session, admin, now=now,
+                                                              limit=HOME_ROWS),
         "dead_letters": dead_letters,
         "audit": audit_events(session, admin, limit=8)["events"],
     }

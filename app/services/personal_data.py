@@ -39,7 +39,7 @@ from app.models import (
     SupportRequest,
     User,
 )
-from app.services import audit, mailer, sign_ins
+from app.services import audit, mailer, sign_ins, unanswered_reports
 from app.services.passwords import verify_password
 
 CHANGE_FIELDS = ("id", "proposer_side", "note", "status", "created_at", "decided_at",
@@ -214,6 +214,8 @@ def export(session: Session, user: User, password: str) -> dict:
                                "coach": r.coach.display_name} for r in received],
         "request_messages": [{**_row(m, ("id", "request_id", "body", "created_at")),
                               "by_you": m.author_id == user.id} for m in messages],
+        # Reports the person made that a supporter never answered them.
+        "unanswered_reports": unanswered_reports.export_rows(session, user),
         "engagements": [{**_row(e, ("id", "status", "started_on", "ended_on", "outcome")),
                          "role": e.role.key,
                          "as": "coach" if e.coach_id == user.id else "supporter"}
@@ -278,6 +280,7 @@ def erase(session: Session, user: User, password: str, *,
                     .values(note=""))
     session.execute(update(PlanChange).where(PlanChange.decided_by_id == user.id)
                     .values(decision_note=None))
+    unanswered_reports.erase_reporter(session, user)
     # Mail to them, and mail to others carrying their words or contact details.
     session.execute(delete(OutboxMessage).where(
         or_(OutboxMessage.user_id == user.id, OutboxMessage.about_user_id == user.id)))

@@ -14,6 +14,7 @@ from app.models import (
     User,
     name_of,
 )
+from app.services import unanswered_reports
 from app.services.eligibility import may_share_contact
 from app.services.support_requests import CONTACT_WITHHELD, visible_request
 
@@ -84,6 +85,7 @@ def detail(session: Session, user: User, request_id: int) -> dict:
                          "body": m.body, "at": m.created_at} for m in messages]
     view["plan"] = _plan_view(session, support_request)
     view["can"] = _allowed_actions(support_request, user)
+    view["unanswered_report"] = unanswered_reports.coach_view(session, user, support_request)
     return view
 
 

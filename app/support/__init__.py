@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("support", __name__)
 
-from app.support import profile_views, request_views  # noqa: E402,F401
+from app.support import profile_views, report_views, request_views  # noqa: E402,F401
