@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 import geodata
+from app.demo.demand import seed_search_demand
 from app.demo.world import (
     DEMO_PASSWORD,
     GOALS,
@@ -95,6 +96,7 @@ def seed_demo(
                                              coach_ids)
     _seed_pilot_cohort(session, world, rng, today, coach_ids[with_plans:])
     session.flush()  # the database's triggers tell every search index
+    seed_search_demand(session, world, rng, today)
     return _counts(session, created=True)
 
 

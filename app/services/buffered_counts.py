@@ -79,10 +79,11 @@ class CountBuffer:
 
 def buffer(name: str, config_key: str, *, default_seconds: float = 60) -> CountBuffer:
     """Return this worker's buffer called ``name``, creating it on first use."""
-    found = current_app.extensions.get(name)
+    app = current_app._get_current_object()  # one look-up through the proxy, not three
+    found = app.extensions.get(name)
     if found is None:
-        found = current_app.extensions.setdefault(name, CountBuffer(
-            float(current_app.config.get(config_key, default_seconds))))
+        found = app.extensions.setdefault(name, CountBuffer(
+            float(app.config.get(config_key, default_seconds))))
     return found
 
 

@@ -23,11 +23,12 @@ is sent.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
 import time
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, has_request_context, request, session
@@ -47,7 +48,7 @@ REFUSED_MEMORY_SECONDS = 3600
 #: Clients remembered at most (the oldest are forgotten first).
 REFUSED_REMEMBERED = 10_000
 # Crawlers and link checkers name themselves; an empty User-Agent is no browser.
-_BOT = re.compile(r"bot|crawl|spider|slurp|preview|scrap|monitor|check|^$", re.IGNORECASE)
+_BOT_WORDS = ("bot", "crawl", "spider", "slurp", "preview", "scrap", "monitor", "check")
 _ZIP = re.compile(r"^(\d{3})\d{2}\b")
 SESSION_KEY = "search_ref"
 _COUNT_COLUMNS = ("searches", "met_in_person", "met_online", "requests")
@@ -124,10 +125,12 @@ def record(found: Sighting | None, *, source: str, widget_key_id: int | None = N
     if found is None:
         return
     try:
+        today = today or date.today()
         search_log.count(found.popular, today=today)
-        kind = (*astuple(found)[:6], source, widget_key_id)
-        due = _buffer().add((today or date.today(), *kind, traffic()),
-                            (1, int(found.met_in_person), int(found.met_online), 0))
+        due = _buffer().add(
+            (today, found.country, found.area, found.roles, found.event_groups, found.needs,
+             found.mode, source, widget_key_id, traffic()),
+            (1, int(found.met_in_person), int(found.met_online), 0))
         if due:
             after_response(lambda: flush(today=today))
     except Exception:  # counting is a nicety; the coach's search is not
@@ -138,13 +141,20 @@ def traffic() -> str:
     """Return whose search this request is: a person's, a crawler's or a refused client's."""
     if not has_request_context():
         return "person"
-    if _BOT.search(request.user_agent.string or ""):
+    if _is_bot(request.headers.get("User-Agent", "")):
         return "bot"
     refused = current_app.extensions.get("search_demand_refused")
-    if refused and refused.get(_client()) is not None:
-        if time.monotonic() - refused[_client()] < REFUSED_MEMORY_SECONDS:
+    if refused:
+        since = refused.get(_client())
+        if since is not None and time.monotonic() - since < REFUSED_MEMORY_SECONDS:
             return "limited"
     return "person"
+
+
+@functools.lru_cache(maxsize=1024)  # browsers send few distinct User-Agents
+def _is_bot(user_agent: str) -> bool:
+    lowered = user_agent.lower()
+    return not lowered or any(word in lowered for word in _BOT_WORDS)
 
 
 def _client() -> str:
@@ -168,7 +178,8 @@ def reference(found: Sighting | None, *, source: str,
     """Return a signed reference to a search's kind, for a request that may follow it."""
     if found is None:
         return None
-    return _signer().dumps([*astuple(found)[:6], source, widget_key_id])
+    return _signer().dumps([found.country, found.area, found.roles, found.event_groups,
+                            found.needs, found.mode, source, widget_key_id])
 
 
 def request_followed(ref: str | None, *, today: date | None = None) -> None:
@@ -206,12 +217,15 @@ def _signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="search-demand")
 
 
-def flush(*, today: date | None = None) -> int:
+def flush(*, today: date | None = None, connection=None) -> int:
     """Write this worker's counts (and the popular searches'); return searches written.
 
-    On any failure the counts stay in memory for the next time, and 0 is returned.
+    On any failure the counts stay in memory for the next time, and 0 is
+    returned. With ``connection``, only the demand counts are written, in its
+    transaction (seeding the demo writes everything in one).
     """
-    search_log.flush(today=today)
+    if connection is None:
+        search_log.flush(today=today)
     mine = _buffer()
     if not mine.claim_write():
         return 0
@@ -219,8 +233,11 @@ def flush(*, today: date | None = None) -> int:
         counts = mine.take()
         if not counts:
             return 0
+        if connection is not None:
+            _write(connection, counts)
+            return sum(amounts[0] for amounts in counts.values())
         try:
-            write_briefly(lambda connection: _write(connection, counts))
+            write_briefly(lambda own: _write(own, counts))
         except Exception:
             mine.give_back(counts)
             log.warning("Search demand not written; kept for the next time", exc_info=True)
@@ -245,11 +262,11 @@ def _write(connection, counts: dict) -> None:
         row.update(period="day", day=day, key=_row_key(kind))
         row.update(zip(_COUNT_COLUMNS, amounts, strict=True))
         rows.append(row)
-    statement = insert_for(connection.dialect.name)(SearchDemand).values(rows)
+    statement = insert_for(connection.dialect.name)(SearchDemand)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["period", "day", "key"],
         set_={name: getattr(SearchDemand, name) + getattr(statement.excluded, name)
-              for name in _COUNT_COLUMNS}))
+              for name in _COUNT_COLUMNS}), rows)  # executemany: one statement, many rows
 
 
 def roll_up(session: Session, *, today: date | None = None) -> dict:

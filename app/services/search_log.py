@@ -146,10 +146,10 @@ def _write(connection, counts: dict, prune_before: date | None) -> None:
         # One order of rows: two workers writing the same rows cannot deadlock.
         rows = [{"day": day, "key": _key(text), "params": text, "searches": amounts[0]}
                 for (day, text), amounts in sorted(counts.items())]
-        statement = insert_for(connection.dialect.name)(DailySearchCount).values(rows)
+        statement = insert_for(connection.dialect.name)(DailySearchCount)
         connection.execute(statement.on_conflict_do_update(
             index_elements=["day", "key"],
-            set_={"searches": DailySearchCount.searches + statement.excluded.searches}))
+            set_={"searches": DailySearchCount.searches + statement.excluded.searches}), rows)
     if prune_before is not None:
         connection.execute(delete(DailySearchCount).where(
             DailySearchCount.day <= prune_before - timedelta(days=KEEP_DAYS)))
