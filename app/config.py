@@ -150,6 +150,8 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "SEARCH_LOG_FLUSH_SECONDS": float(env.get("SEARCH_LOG_FLUSH_SECONDS", 30)),
         "DEMAND_DAILY_DAYS": int(env.get("DEMAND_DAILY_DAYS", 90)),
         "DEMAND_KEEP_MONTHS": int(env.get("DEMAND_KEEP_MONTHS", 24)),
+        # The coverage map shows no count smaller than this (1 to 4 are "fewer than 5").
+        "COVERAGE_MIN_COUNT": int(env.get("COVERAGE_MIN_COUNT", 5)),
         "EXPIRY_WARNING_DAYS": tuple(sorted(
             (int(d) for d in env.get("EXPIRY_WARNING_DAYS", "30,7").split(",") if d.strip()),
             reverse=True)),

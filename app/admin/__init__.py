@@ -18,6 +18,7 @@ def admins_only():
 
 from app.admin import (  # noqa: E402,F401
     allocation_views,
+    coverage_views,
     home_views,
     import_views,
     report_views,

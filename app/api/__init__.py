@@ -12,6 +12,7 @@ api = Api()
 def register_api(app: Flask) -> None:
     """Bind the flask-smorest Api to ``app`` and register every API blueprint on it."""
     from app.api.accounts import blp as accounts_blp
+    from app.api.admin_coverage import blp as admin_coverage_blp
     from app.api.admin_import import blp as admin_import_blp
     from app.api.admin_overview import blp as admin_overview_blp
     from app.api.admin_taxonomy import blp as admin_taxonomy_blp
@@ -42,4 +43,5 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(admin_overview_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_taxonomy_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_weights_blp, url_prefix="/api/v1")
+    api.register_blueprint(admin_coverage_blp, url_prefix="/api/v1")
     api.register_blueprint(unanswered_reports_blp, url_prefix="/api/v1")
