@@ -143,6 +143,8 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "REQUEST_EXPIRY_DAYS": int(env.get("REQUEST_EXPIRY_DAYS", 7)),
         "STALE_EXPIRED_LIMIT": int(env.get("STALE_EXPIRED_LIMIT", 3)),
         "PENDING_REQUESTS_LIMIT": int(env.get("PENDING_REQUESTS_LIMIT", 10)),
+        # A place that opens is held this long for the first coach on the waitlist.
+        "WAITLIST_HOLD_DAYS": int(env.get("WAITLIST_HOLD_DAYS", 7)),
         # The admin home lists requests waiting longer than this for an answer.
         "UNANSWERED_REQUEST_DAYS": int(env.get("UNANSWERED_REQUEST_DAYS", 3)),
         # Search demand (the coverage map): counts are written every this many seconds;

@@ -65,6 +65,19 @@ def expire_requests_command(now):
                f"closed because the supporter cannot take coaches now: {closed}.")
 
 
+@click.command("offer-waitlist-places")
+@click.option("--now", type=NOW, default=None, help="Advance the lines as if at this UTC time.")
+@with_appcontext
+def offer_waitlist_places_command(now):
+    """Tell the next coach on each waitlist of a place that opened, once the hold of the one
+    before ran out or a place opened unseen, e.g. by a licence import (run it hourly)."""
+    from app.services.waitlists import offer_all
+
+    report = offer_all(db.session, now=_now(now))
+    db.session.commit()
+    click.echo(f"Waitlists: {report}.")
+
+
 @click.command("remind-expiring-checks")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Remind as if it were this date.")
@@ -127,3 +140,4 @@ def register(app: Flask) -> None:
                     remind_expiring_checks_command, send_caseload_reminders_command,
                     roll_up_search_demand_command, grant_role_command):
         app.cli.add_command(command)
+    app.cli.add_command(offer_waitlist_places_command)

@@ -26,6 +26,7 @@ def register_api(app: Flask) -> None:
     from app.api.system import blp as system_blp
     from app.api.taxonomy import blp as taxonomy_blp
     from app.api.unanswered_reports import blp as unanswered_reports_blp
+    from app.api.waitlists import blp as waitlists_blp
     from app.routing import IdConverter, id_parameter_schema
 
     api.init_app(app)
@@ -36,6 +37,7 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(profiles_blp, url_prefix="/api/v1")
     api.register_blueprint(requests_blp, url_prefix="/api/v1")
+    api.register_blueprint(waitlists_blp, url_prefix="/api/v1")
     api.register_blueprint(plans_blp, url_prefix="/api/v1")
     api.register_blueprint(caseload_blp, url_prefix="/api/v1")
     api.register_blueprint(allocation_blp, url_prefix="/api/v1")

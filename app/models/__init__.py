@@ -36,6 +36,7 @@ from app.models.taxonomy import (
 )
 from app.models.unanswered_reports import UnansweredReport
 from app.models.users import DELETED_NAME, User, UserRole, name_of
+from app.models.waitlists import WaitlistPlace
 from app.models.weights import DailySearchCount, WeightSampleSearch
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "UnansweredReport",
     "User",
     "UserRole",
+    "WaitlistPlace",
     "WeightSampleSearch",
     "WidgetKey",
     "name_of",

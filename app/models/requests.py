@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -38,6 +49,10 @@ class SupportRequest(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The coach's choice: withdraw this request when another supporter accepts them
+    # for the same role (see ``found_support``).
+    withdraw_others_on_accept: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                            server_default=false())
 
     coach: Mapped[User] = relationship(foreign_keys=[coach_id])  # noqa: F821
     supporter: Mapped[SupporterProfile] = relationship()  # noqa: F821

@@ -20,11 +20,15 @@ class RequestArgs(FormArgs):
     share_plan = fields.Boolean(load_default=False,
                                 metadata={"description": "Share your development plan's "
                                                          "needs and goals"})
+    withdraw_others_on_accept = fields.Boolean(load_default=False, metadata={
+        "description": "Withdraw this request (thanking the supporter) if another supporter "
+                       "accepts you for the same role first"})
 
 
 class RequestFormArgs(RequestArgs):
     def tidy(self, data):
         data["share_plan"] = "share_plan" in data
+        data["withdraw_others_on_accept"] = "withdraw_others_on_accept" in data
         return data
 
 

@@ -33,6 +33,7 @@ from app.models import (
 from app.services import audit, mailer
 from app.services.capacity import active_engagements
 from app.services.plan_access import OPEN_PLAN_STATUSES, access, current_plan_id
+from app.services.waitlists import offer_open_places
 
 SORTS = ("overdue", "next_review", "last_log", "coach")
 SHOW = ("active", "closed", "all")
@@ -266,6 +267,8 @@ def close_engagement(session: Session, actor: User, engagement_id: int, args: di
         plan.status = "completed"
         plan.outcome = outcome
     session.flush()
+    # A place opened: the supporter's waitlist hears of it, in turn.
+    offer_open_places(session, engagement.supporter_id, now=now)
     audit.record(session, "engagement.closed", actor=actor, subject=engagement,
                  details={"plan_completed": bool(args.get("complete_plan") and plan)})
     mailer.queue(session, to=engagement.coach, kind="engagement_closed", about=actor,

@@ -41,6 +41,7 @@ from app.models import (
 )
 from app.services import audit, mailer, sign_ins, unanswered_reports
 from app.services.passwords import verify_password
+from app.services.waitlists import erase_places, export_places
 
 CHANGE_FIELDS = ("id", "proposer_side", "note", "status", "created_at", "decided_at",
                  "decision_note")
@@ -223,6 +224,7 @@ def export(session: Session, user: User, password: str) -> dict:
         "audit_log": [_row(e, ("at", "action", "subject_type", "subject_id", "ip_address"))
                       for e in events],
         "emails": [_row(m, ("created_at", "subject", "kind", "sent_at")) for m in emails],
+        "waitlist_places": export_places(session, user),
     }
 
 
@@ -302,6 +304,8 @@ def erase(session: Session, user: User, password: str, *,
         supporter.verified_at, supporter.public_name = None, None
         # What they proposed is their words too.
         session.execute(delete(ProfileChange).where(ProfileChange.profile_id == supporter.id))
+    # Their places in waitlists go (and a supporter's own line closes).
+    erase_places(session, user, supporter, now)
     coach = session.scalar(select(CoachProfile).where(CoachProfile.user_id == user.id))
     if coach is not None:
         coach.club = None

@@ -29,6 +29,7 @@ from app.services.profile_fields import (
     stored_location,
 )
 from app.services.request_closing import close_waiting
+from app.services.waitlists import offer_open_places
 
 
 def supporter_profile(session: Session, user: User) -> SupporterProfile | None:
@@ -73,6 +74,9 @@ def save_supporter_profile(session: Session, user: User, data: dict, *,
         # Hidden, or a check or licence dated in the past: waiting coaches are
         # told at once, kindly, to look elsewhere.
         close_waiting(session, lock_supporter(session, profile.id), now)
+    elif not created:
+        # More places, perhaps: the waitlist hears of any that opened.
+        offer_open_places(session, profile, now=now)
     return profile
 
 
@@ -143,6 +147,7 @@ def unpause(session: Session, user: User, *, now: datetime | None = None) -> Sup
     profile.missed_in_a_row = 0
     profile.last_active_at = now or datetime.now(UTC)
     audit.record(session, "profile.unpaused", actor=user, subject=profile)
+    offer_open_places(session, profile, now=profile.last_active_at)
     return profile
 
 

@@ -29,7 +29,7 @@ from app.models import (
     SupportRequest,
     User,
 )
-from app.services import audit, mailer
+from app.services import audit, found_support, mailer, waitlists
 from app.services.capacity import lock_supporter, places_left
 from app.services.eligibility import is_searchable, supporter_status
 from app.services.plan_access import current_plan
@@ -100,12 +100,14 @@ def send_request(session: Session, coach: User, data: dict, *,
     support_request = SupportRequest(
         coach_id=coach.id, supporter_id=profile.id, role_id=role.id,
         plan_id=plan.id if plan else None, message=data.get("message", "").strip(),
+        withdraw_others_on_accept=bool(data.get("withdraw_others_on_accept")),
         status="pending", created_at=now,
         expires_at=now + timedelta(days=config["REQUEST_EXPIRY_DAYS"]))
     session.add(support_request)
     session.flush()
     audit.record(session, "request.sent", actor=coach, subject=support_request,
                  details={"supporter_id": profile.id, "role": role.key})
+    waitlists.request_sent(session, coach, profile, now)
     mailer.queue(session, to=profile.user, kind="request_received", about=coach,
                  subject=f"{coach.display_name} asks you to be their {role.name.lower()}",
                  template="request_received",
@@ -182,7 +184,8 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
            now: datetime | None = None) -> SupportRequest:
     """Accept a pending request: an engagement starts and contact details are shared."""
     now = now or datetime.now(UTC)
-    # Serialise every accept for this supporter, then read the current state.
+    # Serialise every accept for this coach, and for this supporter, then read the state.
+    found_support.lock_coach_of(session, request_id)
     support_request = _as_supporter(session, supporter_user, request_id, lock=True)
     profile = support_request.supporter
     _must_be_pending(support_request, now)
@@ -223,6 +226,9 @@ def accept(session: Session, supporter_user: User, request_id: int, *,
     session.flush()
     if left == 1:
         close_when_full(session, profile, now)
+    found_support.withdraw_other_requests(session, support_request, now)
+    # An offer to the waitlist that this place covered goes back to the line.
+    waitlists.offer_open_places(session, profile, now=now)
     return support_request
 
 
@@ -243,6 +249,7 @@ def decline(session: Session, supporter_user: User, request_id: int, reason: str
                  context={"request": support_request, "supporter": supporter_user,
                           "suggestions": suggestions(session, support_request),
                           "search_url": search_link(session, support_request.coach)}, now=now)
+    waitlists.offer_open_places(session, support_request.supporter, now=now)
     return support_request
 
 
@@ -301,6 +308,7 @@ def withdraw(session: Session, coach: User, request_id: int, reason: str | None 
                  subject=f"{coach.display_name} withdrew their request",
                  template="request_withdrawn",
                  context={"request": support_request, "coach": coach}, now=now)
+    waitlists.offer_open_places(session, support_request.supporter, now=now)
     return support_request
 
 

@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("support", __name__)
 
-from app.support import profile_views, report_views, request_views  # noqa: E402,F401
+from app.support import (  # noqa: E402,F401
+    profile_views,
+    report_views,
+    request_views,
+    waitlist_views,
+)

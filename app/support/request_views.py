@@ -17,6 +17,7 @@ from app.schemas.requests import (
     WithdrawArgs,
 )
 from app.services import request_read_model, search_demand, support_requests
+from app.services.waitlists import requests_page as waitlists_page
 from app.support import bp
 
 
@@ -48,7 +49,8 @@ def request_support(supporter_id: int):
 def inbox():
     """The requests a person received (as supporter) and sent (as coach)."""
     boxes = request_read_model.inbox(db.session, current_user)
-    return render_template("requests/inbox.html", **boxes)
+    return render_template("requests/inbox.html", **boxes,
+                           **waitlists_page(db.session, current_user))
 
 
 @bp.get("/requests/<id:request_id>")
