@@ -161,6 +161,11 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         # an overdue log or review is reminded at most once in this many days.
         "LOG_OVERDUE_WEEKS": int(env.get("LOG_OVERDUE_WEEKS", 3)),
         "CASELOAD_REMINDER_EVERY_DAYS": int(env.get("CASELOAD_REMINDER_EVERY_DAYS", 7)),
+        # Saved searches ("tell me when"): at most this many per coach or address; a
+        # signed-out visitor's confirmation link (and their unconfirmed search) lasts this long.
+        "SAVED_SEARCHES_PER_PERSON": int(env.get("SAVED_SEARCHES_PER_PERSON", 10)),
+        "SAVED_SEARCH_CONFIRM_HOURS": int(env.get("SAVED_SEARCH_CONFIRM_HOURS", 72)),
+        "SAVED_SEARCH_RATE_LIMIT": env.get("SAVED_SEARCH_RATE_LIMIT", "5 per hour"),
         # Email, through an outbox table; an empty MAIL_SERVER keeps messages queued.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", 587)),

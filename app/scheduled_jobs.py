@@ -119,6 +119,19 @@ def roll_up_search_demand_command(today):
                f"{report['months_deleted']} old month rows deleted.")
 
 
+@click.command("send-search-alerts")
+@click.option("--now", type=NOW, default=None, help="Alert as if it were this UTC time.")
+@with_appcontext
+def send_search_alerts_command(now):
+    """Email each person one digest of who newly matches their saved searches (run it daily;
+    nobody gets more than one a day), and delete saved searches never confirmed."""
+    from app.services.search_alerts import send_search_alerts
+
+    report = send_search_alerts(db.session, now=_now(now))
+    db.session.commit()
+    click.echo(f"Search alerts: {report}.")
+
+
 @click.command("grant-role")
 @click.argument("email")
 @click.argument("role")
@@ -138,6 +151,7 @@ def grant_role_command(email, role):
 def register(app: Flask) -> None:
     for command in (send_email_command, requeue_email_command, expire_requests_command,
                     remind_expiring_checks_command, send_caseload_reminders_command,
-                    roll_up_search_demand_command, grant_role_command):
+                    roll_up_search_demand_command, send_search_alerts_command,
+                    grant_role_command):
         app.cli.add_command(command)
     app.cli.add_command(offer_waitlist_places_command)

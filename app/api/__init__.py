@@ -22,6 +22,7 @@ def register_api(app: Flask) -> None:
     from app.api.plans import blp as plans_blp
     from app.api.profiles import blp as profiles_blp
     from app.api.requests import blp as requests_blp
+    from app.api.saved_searches import blp as saved_searches_blp
     from app.api.search import blp as search_blp
     from app.api.system import blp as system_blp
     from app.api.taxonomy import blp as taxonomy_blp
@@ -34,6 +35,7 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(system_blp, url_prefix="/")
     api.register_blueprint(taxonomy_blp, url_prefix="/api/v1")
     api.register_blueprint(search_blp, url_prefix="/api/v1")
+    api.register_blueprint(saved_searches_blp, url_prefix="/api/v1")
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(profiles_blp, url_prefix="/api/v1")
     api.register_blueprint(requests_blp, url_prefix="/api/v1")

@@ -39,7 +39,7 @@ from app.models import (
     SupportRequest,
     User,
 )
-from app.services import audit, mailer, sign_ins, unanswered_reports
+from app.services import audit, mailer, saved_searches, sign_ins, unanswered_reports
 from app.services.passwords import verify_password
 from app.services.waitlists import erase_places, export_places
 
@@ -224,6 +224,7 @@ def export(session: Session, user: User, password: str) -> dict:
         "audit_log": [_row(e, ("at", "action", "subject_type", "subject_id", "ip_address"))
                       for e in events],
         "emails": [_row(m, ("created_at", "subject", "kind", "sent_at")) for m in emails],
+        "saved_searches": saved_searches.export(session, user),
         "waitlist_places": export_places(session, user),
     }
 
@@ -291,6 +292,7 @@ def erase(session: Session, user: User, password: str, *,
     for plan in session.scalars(select(DevelopmentPlan).where(
             DevelopmentPlan.coach_id == user.id)).all():
         session.delete(plan)
+    saved_searches.erase(session, user)
 
     if supporter is not None:
         supporter.visible, supporter.paused = False, True
