@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from app.errors import DomainError, flatten_errors
-from app.extensions import db
+from app.extensions import db, limiter
 from app.schemas.search import SearchArgs
 from app.services import coach_profiles, directory, search_demand
 from app.services.search import index_cache, search_support
@@ -20,6 +20,9 @@ FROM_FORM = "filters"
 
 
 @bp.get("/search")
+# As the API's: a page of cards is no easier to harvest than an answer of them.
+@limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"],
+               on_breach=search_demand.note_refused)
 def search():
     """Show the search form and, once a place is given, the ranked results."""
     # The form's choices come with the search index: no query of the page's own.

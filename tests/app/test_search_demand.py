@@ -207,3 +207,18 @@ class TestWrittenAfterTheAnswer:
         assert session.scalar(sa.select(sa.func.count()).select_from(SearchDemand)) == 0
         client.get("/api/v1/search?where=LS6", headers=BROWSER).close()
         assert session.scalar(sa.select(SearchDemand.searches)) == 2
+
+
+def test_the_search_page_has_the_api_s_limit_and_counts_refused_clients_apart(
+        app, app_config, client, session):
+    app.config["SEARCH_RATE_LIMIT"] = "2 per minute"
+    for _ in range(2):
+        assert client.get("/search?where=LS6", headers=BROWSER).status_code == 200
+    refused = client.get("/search?where=LS6", headers=BROWSER)
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    assert "Too many requests" in refused.get_data(as_text=True)
+    app.config["SEARCH_RATE_LIMIT"] = "100 per minute"
+    assert client.get("/search?where=LS7", headers=BROWSER).status_code == 200
+    rows = written(app, session)
+    assert {(r.area, r.traffic, r.searches) for r in rows} == {("LS6", "person", 2),
+                                                              ("LS7", "limited", 1)}
