@@ -20,6 +20,7 @@ from app.admin import (  # noqa: E402,F401
     allocation_views,
     coverage_views,
     home_views,
+    impact_views,
     import_views,
     report_views,
     taxonomy_views,

@@ -19,6 +19,7 @@ def register_api(app: Flask) -> None:
     from app.api.admin_weights import blp as admin_weights_blp
     from app.api.allocation import blp as allocation_blp
     from app.api.caseload import blp as caseload_blp
+    from app.api.impact import blp as impact_blp
     from app.api.plans import blp as plans_blp
     from app.api.profiles import blp as profiles_blp
     from app.api.requests import blp as requests_blp
@@ -49,3 +50,4 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(admin_weights_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_coverage_blp, url_prefix="/api/v1")
     api.register_blueprint(unanswered_reports_blp, url_prefix="/api/v1")
+    api.register_blueprint(impact_blp, url_prefix="/api/v1")

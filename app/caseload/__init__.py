@@ -5,4 +5,10 @@ from flask import Blueprint
 
 bp = Blueprint("caseload", __name__)
 
-from app.caseload import dashboard_views, log_views, plan_views, record_views  # noqa: E402,F401
+from app.caseload import (  # noqa: E402,F401
+    dashboard_views,
+    impact_views,
+    log_views,
+    plan_views,
+    record_views,
+)
