@@ -151,7 +151,7 @@ def test_a_question_is_a_first_answer_and_a_coachs_message_is_not(
 def test_only_the_last_12_months_and_answerable_requests_count(
         client, supporter, add_request):
     for _ in range(3):
-        add_request(supporter, days_ago=400)  # expired over a year ago
+        add_request(supporter, days_ago=400, answered_after=1)  # over a year ago
     add_request(supporter, answered_after=2)
     add_request(supporter, answered_after=2)
     add_request(supporter, state="withdrawn")  # the coach gave up first
