@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-WIDTH = 480
+#: Narrow enough that 12 px text stays readable on a phone (about 10 px there).
+WIDTH = 360
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
 
@@ -24,11 +25,14 @@ REQUEST_OUTCOMES = (
 
 
 def nice_ceiling(value: float) -> float:
-    """Return the smallest of 1, 2, 2.5, 5 times a power of ten at least ``value`` (1 for 0)."""
-    if value <= 0:
-        return 1
+    """Return the axis top for ``value``: 2, 4, 6, 8 or 10 times a power of ten (2 at least).
+
+    Its half, the middle tick, is then a whole number as counts are.
+    """
+    if value <= 2:
+        return 2
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 6, 8, 10):
         if step * power >= value:
             return step * power
     return 10 * power  # unreachable: 10 * power >= value always
@@ -45,7 +49,7 @@ def _month_label(key: str) -> tuple[str, str]:
 
 def requests_by_outcome(totals: dict, *, chart_id: str = "chart-outcomes") -> dict:
     """Return a horizontal bar chart of the period's requests by what became of them."""
-    label_width, bar_left, bar_room, row = 104, 112, 300, 30
+    label_width, bar_left, bar_room, row = 84, 92, 220, 28
     top = max((totals[key] for key, _, _ in REQUEST_OUTCOMES), default=0)
     scale = bar_room / top if top else 0
     bars = []
@@ -76,8 +80,8 @@ def by_month(months: list[dict], *, chart_id: str, title: str, bars: tuple[str, 
     ``bars`` and ``line`` are (figure, label, css class); ``scale`` divides the
     figures (60 turns minutes into hours).
     """
-    left, right, top, bottom = 44, 8, 30, 40
-    plot_w, plot_h = WIDTH - left - right, 150
+    left, right, top, bottom = 36, 6, 30, 40
+    plot_w, plot_h = WIDTH - left - right, 140
     n = max(len(months), 1)
     slot = plot_w / n
     series = [bars] + ([line] if line else [])
@@ -146,7 +150,7 @@ def report_charts(view: dict) -> list[dict]:
         {"kind": "months", **by_month(
             months, chart_id="chart-requests", title="Requests and engagements by month",
             bars=("requests_sent", "Requests sent", "requests"),
-            line=("engagements_active_at_end", "Engagements active at month end", "active"))},
+            line=("engagements_active_at_end", "Active at month end", "active"))},
         {"kind": "months", **by_month(
             months, chart_id="chart-log", title="Reflective practice by month",
             bars=("log_minutes", "Hours logged", "log"), unit=" hours", scale=60)},
