@@ -131,13 +131,15 @@ def test_when_the_first_leaves_the_second_is_told_at_once(line, mailbox, session
     assert again.status_code == 409
 
 
-def test_a_request_leaves_the_line_and_the_place_is_not_offered_twice(line, mailbox):
+def test_a_request_leaves_the_line_and_the_place_is_not_offered_twice(line, mailbox, runner):
     ann, ben, cat = join_all(line)
     free_a_place(line)
     sent = line["as_ann"].api("post", "/api/v1/requests", json={
         "supporter_id": line["profile"].id, "role": "mentor"})
     assert sent.status_code == 201
     assert status(line["as_ann"], ann)["status"] == "requested"
+    # Ann's request now waits for that place: the hourly run tells nobody else.
+    assert "0 coach(es) told" in runner.invoke(args=["offer-waitlist-places"]).output
     assert told(mailbox, line["Ben"]) == []
     # Sam declines Ann: the place is open again, and Ben is next.
     declined = line["as_sam"].api("post", f"/api/v1/requests/{sent.get_json()['id']}/decline",
