@@ -127,8 +127,7 @@ def send_search_alerts_command(now):
     nobody gets more than one a day), and delete saved searches never confirmed."""
     from app.services.search_alerts import send_search_alerts
 
-    report = send_search_alerts(db.session, now=_now(now))
-    db.session.commit()
+    report = send_search_alerts(db.session, now=_now(now))  # commits as it goes
     click.echo(f"Search alerts: {report}.")
 
 

@@ -48,53 +48,64 @@ class AlertReport:
 
 
 def send_search_alerts(session: Session, *, now: datetime | None = None) -> AlertReport:
-    """Queue today's digests and forget unconfirmed searches; flushes, the caller commits.
+    """Queue today's digests and forget unconfirmed searches; commits after each person.
 
-    The saved searches are read FOR UPDATE, so a second run at the same time
-    waits for this one and then finds nothing new to send.
+    Like ``mailer.send_due``, it commits as it goes, so a long run never holds
+    the database (SQLite's one write lock) for more than one person's
+    searches. Each person's saved searches are read FOR UPDATE: a second run
+    at the same time waits for that person, then finds them emailed already.
     """
     now = now or datetime.now(UTC)
     forgotten = forget_unconfirmed(session, now=now)
-    rows = session.scalars(select(SavedSearch).where(SavedSearch.confirmed_at.is_not(None))
-                           .order_by(SavedSearch.id).with_for_update()).all()
-    people: dict[tuple, list[SavedSearch]] = {}
-    for saved in rows:
-        people.setdefault(("u", saved.user_id) if saved.user_id else ("e", saved.email),
-                          []).append(saved)
-    users = {u.id: u for u in session.scalars(select(User).where(
-        User.id.in_([key for kind, key in people if kind == "u"] or [-1])))}
+    confirmed = SavedSearch.confirmed_at.is_not(None)
+    people = session.execute(select(SavedSearch.user_id, SavedSearch.email).where(
+        confirmed, SavedSearch.active.is_(True)).distinct()).all()
+    session.commit()
 
     counts = dict(searches=0, new_matches=0, digests=0, held_back=0, failed=0)
-    for (kind, key), searches in people.items():
-        recipient = users.get(key) if kind == "u" else saved_searches.address_recipient(key)
-        if kind == "u" and (recipient is None or not recipient.is_active
-                            or recipient.email_verified_at is None):
-            continue  # an address not (or no longer) confirmed hears nothing
-        active = [s for s in searches if s.active]
-        if not active:
-            continue
-        last = max((_aware(s.last_alerted_at) for s in searches if s.last_alerted_at),
-                   default=None)
-        if last is not None and now - last < ONE_A_DAY:
-            counts["held_back"] += 1  # their news waits: it is not marked as told
-            continue
-        sections = _news(session, active, counts)
-        if not sections:
-            continue
-        _queue_digest(session, recipient, searches, sections, now=now)
-        for saved, cards in sections:
-            session.add_all(SavedSearchMatch(saved_search_id=saved.id, supporter_id=c["id"])
-                            for c in cards)
-            saved.last_alerted_at = now
-        counts["digests"] += 1
-        counts["new_matches"] += sum(len(cards) for _, cards in sections)
-    session.flush()
+    for user_id, email in sorted(people, key=lambda p: (p[0] or 0, p[1] or "")):
+        whose = SavedSearch.user_id == user_id if user_id else SavedSearch.email == email
+        searches = session.scalars(select(SavedSearch).where(whose, confirmed)
+                                   .order_by(SavedSearch.id).with_for_update()).all()
+        _alert(session, user_id, email, searches, counts, now=now)
+        session.commit()
     report = AlertReport(unconfirmed_deleted=forgotten, **counts)
     if report.digests or report.failed:
         audit.record(session, "saved_search.alerts_sent",
                      details={"digests": report.digests, "new_matches": report.new_matches,
                               "failed": report.failed})
+        session.commit()
     return report
+
+
+def _alert(session: Session, user_id: int | None, email: str | None,
+           searches: list[SavedSearch], counts: dict, *, now: datetime) -> None:
+    """Queue one person's digest of what is new in their active saved searches, if anything."""
+    if user_id is not None:
+        recipient = session.get(User, user_id)
+        if recipient is None or not recipient.is_active or recipient.email_verified_at is None:
+            return  # an address not (or no longer) confirmed hears nothing
+    else:
+        recipient = saved_searches.address_recipient(email)
+    active = [s for s in searches if s.active]
+    if not active:
+        return
+    last = max((_aware(s.last_alerted_at) for s in searches if s.last_alerted_at),
+               default=None)
+    if last is not None and now - last < ONE_A_DAY:
+        counts["held_back"] += 1  # their news waits: it is not marked as told
+        return
+    sections = _news(session, active, counts)
+    if not sections:
+        return
+    _queue_digest(session, recipient, searches, sections, now=now)
+    for saved, cards in sections:
+        session.add_all(SavedSearchMatch(saved_search_id=saved.id, supporter_id=c["id"])
+                        for c in cards)
+        saved.last_alerted_at = now
+    session.flush()
+    counts["digests"] += 1
+    counts["new_matches"] += sum(len(cards) for _, cards in sections)
 
 
 def forget_unconfirmed(session: Session, *, now: datetime) -> int:
