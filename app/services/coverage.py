@@ -21,12 +21,15 @@ the counts shown. An area with too few searches shows nothing but that.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 import geodata
@@ -54,6 +57,10 @@ TRAFFIC = ("person", "limited", "bot", "all")
 WHOM_TO_ASK_AREAS = 10
 #: How many of them per area.
 WHOM_TO_ASK_EACH = 5
+#: A time range longer than this many days reads most of the demand table.
+LONG_RANGE_DAYS = 120
+#: How long a worker keeps the sums of days before yesterday for a set of filters.
+HISTORY_SECONDS = 300
 #: Below this a threshold cannot protect anything: with 2 searches in an area and
 #: a threshold of 2, one search found someone and one did not, whatever is hidden.
 LEAST_MIN_COUNT = 3
@@ -103,7 +110,7 @@ def coverage(session: Session, admin: User, args: dict | None = None, *,
     filters = resolve_filters(session, args or {}, today=today)
     search_demand.flush()
     k = min_count()
-    demand, other, counted_from = _demand(session, filters)
+    demand, other, counted_from = _demand(session, filters, today)
     supply = _supply(session, filters, today)
     areas = [_area(country, area, counts, supply.get((country, area)), k)
              for (country, area), counts in demand.items()]
@@ -203,18 +210,61 @@ def _like_key(column, key: str):
     return column.like(f"%,{escaped},%", escape="\\")
 
 
-def _demand(session: Session, filters: Filters):
+def _demand(session: Session, filters: Filters, today: date):
     """Return ``{(country, area): counts}``, the other traffic's totals, and the first day.
 
-    One grouped statement over the range: each area's counts, split by traffic
-    and by whether the search was for online support only.
+    Counts from before yesterday change only when days are merged into months
+    or a worker writes old counts late, so each worker keeps their sums for
+    ``HISTORY_SECONDS``; yesterday's and today's are read every time (a search
+    made a moment ago is counted at once).
+    """
+    live_from = today - timedelta(days=1)
+    demand: dict[tuple[str, str], list[int]] = {}
+    other = dict.fromkeys(("online_only", "person", "limited", "bot"), 0)
+    if filters.date_from.replace(day=1) < live_from:  # (a month is kept under its first day)
+        key = (filters, live_from)
+        history = _history().get(key)
+        if history is None:
+            history = _history().put(key, _sums(session, filters, before=live_from))
+        _add(demand, other, history, filters.traffic)
+    if filters.date_to >= live_from:
+        _add(demand, other, _sums(session, filters, since=live_from), filters.traffic)
+    # The other traffic: what the areas do not count.
+    for shown in ("person", "limited", "bot") if filters.traffic == "all" else (filters.traffic,):
+        del other[shown]
+    d = SearchDemand
+    month_start = filters.date_from.replace(day=1)
+    whole_month = month_start < filters.date_from and session.scalar(
+        select(d.id).where(d.period == "month", d.day >= month_start,
+                           d.day < filters.date_from).limit(1)) is not None
+    return ({key: counts for key, counts in demand.items() if counts[0] > 0}, other,
+            month_start if whole_month else filters.date_from)
+
+
+def _sums(session: Session, filters: Filters, *, before: date | None = None,
+          since: date | None = None) -> list[tuple]:
+    """Return the range's sums by (country, area, traffic, mode): one grouped statement.
+
+    ``before`` / ``since``: only the range's days before, or since, that day.
     """
     d = SearchDemand
-    # Days older than the daily rows are kept by month (``day`` is the month's first):
-    # a range starting within such a month counts the whole month.
-    month_start = filters.date_from.replace(day=1)
-    where = [d.day >= month_start, d.day <= filters.date_to,
-             or_(d.period == "month", d.day >= filters.date_from)]
+    day = d.day
+    if since is not None:
+        # The last days: daily rows only, found through the day index.
+        where = [day >= max(since, filters.date_from), day <= filters.date_to]
+    else:
+        if (session.get_bind().dialect.name == "sqlite"
+                and (filters.date_to - filters.date_from).days > LONG_RANGE_DAYS):
+            # Most of the table: read it in area order from the covering index
+            # (ix_search_demand_coverage), summing as it goes, rather than through
+            # the day index and a sort of every row. "+day" keeps SQLite's planner
+            # off an index on day; PostgreSQL's planner knows from its statistics.
+            day = literal_column(f"+{SearchDemand.__tablename__}.day", Date)
+        # Days older than the daily rows are kept by month (``day`` is the month's
+        # first): a range starting within such a month counts the whole month.
+        where = [day >= filters.date_from.replace(day=1),
+                 day <= min(filters.date_to, before - timedelta(days=1)),
+                 or_(d.period == "month", day >= filters.date_from)]
     if filters.role:
         where.append(_like_key(d.roles, filters.role))
     if filters.event_group:
@@ -225,34 +275,56 @@ def _demand(session: Session, filters: Filters):
         where.append(d.widget_key_id == filters.widget_key_id)
     if filters.country:
         where.append(d.country == filters.country)
-    online_only = case((d.mode == "online", 1), else_=0)
-    month_rows = func.min(case((and_(d.period == "month", d.day < filters.date_from), d.day),
-                               else_=None))
-    rows = session.execute(
-        select(d.country, d.area, d.traffic, online_only, func.sum(d.searches),
-               func.sum(d.met_in_person), func.sum(d.met_online), func.sum(d.requests),
-               month_rows)
-        .where(*where).group_by(d.country, d.area, d.traffic, online_only)).all()
-    demand: dict[tuple[str, str], list[int]] = {}
-    other = {"online_only": 0, "person": 0, "limited": 0, "bot": 0}
-    counted_from = filters.date_from
-    for country, area, traffic, online, searches, met, online_met, requests, first in rows:
-        if first is not None:
-            counted_from = min(counted_from, first)
-        shown = filters.traffic in ("all", traffic)
-        if not shown:
+    return [tuple(row) for row in session.execute(
+        select(d.country, d.area, d.traffic, d.mode, func.sum(d.searches),
+               func.sum(d.met_in_person), func.sum(d.met_online), func.sum(d.requests))
+        .where(*where).group_by(d.country, d.area, d.traffic, d.mode))]
+
+
+def _add(demand: dict, other: dict, sums: list[tuple], traffic_shown: str) -> None:
+    """Add grouped sums to the areas' counts, or to the other traffic's and online totals."""
+    for country, area, traffic, mode, searches, met, online_met, requests in sums:
+        if traffic_shown not in ("all", traffic):
             other[traffic] += int(searches)
-        elif online:
+        elif mode == "online":
             other["online_only"] += int(searches)
         else:
-            sums = demand.setdefault((country, area), [0, 0, 0, 0])
+            counts = demand.setdefault((country, area), [0, 0, 0, 0])
             for i, n in enumerate((searches, met, online_met, requests)):
-                sums[i] += int(n or 0)
-    # The other traffic: what the areas do not count.
-    for shown in ("person", "limited", "bot") if filters.traffic == "all" else (filters.traffic,):
-        del other[shown]
-    return ({key: counts for key, counts in demand.items() if counts[0] > 0}, other,
-            counted_from)
+                counts[i] += int(n or 0)
+
+
+class _Kept:
+    """A few answers kept for a while: ``get`` returns None once one is older than ``seconds``."""
+
+    def __init__(self, seconds: float, size: int = 32):
+        self.seconds, self.size = seconds, size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or time.monotonic() - found[0] > self.seconds:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+def _history() -> _Kept:
+    """Return this worker's kept sums of days before yesterday, creating it on first use."""
+    kept = current_app.extensions.get("coverage_history")
+    if kept is None:
+        kept = current_app.extensions.setdefault("coverage_history", _Kept(HISTORY_SECONDS))
+    return kept
 
 
 def _area(country: str, area: str, counts: list[int], supply, k: int) -> dict:
