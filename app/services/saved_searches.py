@@ -35,10 +35,12 @@ UNSUBSCRIBE_SALT = "search-alert-unsubscribe"
 UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=3650)
 #: The emails about saved searches sent to an address alone (no account).
 EMAIL_KINDS = ("saved_search_confirm", "search_alert")
-# Searching pages through every match this many at a time.
+# Most searches find fewer than this: one ranking answers them.
 _PAGE = 50
 _MODES = {"in_person": "in person", "online": "online", "either": "in person or online"}
 NOT_FOUND = "No saved search with that id."
+# One schema, reused: building one costs more than loading a search with it.
+_ARGS = SavedSearchArgs()
 
 
 def matching_now(session: Session, params: dict) -> tuple[str, list[dict]]:
@@ -48,22 +50,21 @@ def matching_now(session: Session, params: dict) -> tuple[str, list[dict]]:
     field when the search cannot be made (a place search no longer knows, a
     retired key).
     """
-    args = SavedSearchArgs().load(params)
-    found: list[dict] = []
-    page = 1
-    while True:
+    args = _ARGS.load(params)
+
+    def ranked(limit: int) -> dict:
         try:
-            answer = search_support(session, {**args, "page": page, "limit": _PAGE,
-                                              "sort": "fit"}, record=False)
+            return search_support(session, {**args, "page": 1, "limit": limit, "sort": "fit"},
+                                  record=False)
         except DomainError as err:
             raise InvalidInput(err.message, errors=err.errors or {"where": [err.message]}) \
                 from err
-        # Places free come first; the full ones (waitlist) follow them.
-        available = [card for card in answer["results"] if not card["waitlist"]]
-        found.extend(available)
-        if len(available) < len(answer["results"]) or page >= answer["pages"]:
-            return answer["origin"]["label"], found
-        page += 1
+
+    answer = ranked(_PAGE)
+    if answer["pages"] > 1 and not answer["results"][-1]["waitlist"]:
+        answer = ranked(answer["total"])  # more with places free: all of them at once
+    # Places free come first; the full ones (waitlist) follow them.
+    return answer["origin"]["label"], [c for c in answer["results"] if not c["waitlist"]]
 
 
 def save(session: Session, user: User, params: dict, *,
@@ -299,7 +300,7 @@ def _keep(session: Session, params: dict, *, now: datetime, user_id: int | None 
           email: str | None = None, confirmed_at: datetime | None = None,
           found: tuple[str, list[dict]] | None = None) -> SavedSearch:
     """Add the saved search and the supporters it matches now (who are then not news)."""
-    args = SavedSearchArgs().load(params)  # defaults filled in, so its meaning stays put
+    args = _ARGS.load(params)  # defaults filled in, so its meaning stays put
     place, matches = found or matching_now(session, args)
     saved = SavedSearch(user_id=user_id, email=email, params=args, place=place[:120],
                         active=True, created_at=now, confirmed_at=confirmed_at)
