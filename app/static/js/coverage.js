@@ -67,7 +67,8 @@
   var countries = Object.keys(bounds).sort(function (a, b) { return searched[b] - searched[a]; });
   var controls = document.getElementById("coverage-map-controls");
   var fit = function (country) {
-    map.fitBounds(bounds[country], {padding: [20, 20], maxZoom: 11});
+    // Room for the largest circles around the edge.
+    map.fitBounds(bounds[country], {padding: [32, 32], maxZoom: 11});
     controls.querySelectorAll("button").forEach(function (b) {
       b.setAttribute("aria-pressed", b.getAttribute("data-fit") === country ? "true" : "false");
     });
