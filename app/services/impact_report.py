@@ -278,11 +278,20 @@ class _Queries:
     # Months and durations are the only things the two databases spell differently.
 
     def month(self, column, *, timestamp: bool = False):
-        """Return ``column``'s calendar month as text, "2026-03" (timestamps in UTC)."""
+        """Return ``column``'s calendar month (timestamps in UTC), to group by.
+
+        PostgreSQL truncates to the month's first moment (twice as fast as
+        formatting text), SQLite formats "2026-03"; ``by_month`` reads both.
+        """
         if self.dialect == "postgresql":
-            return func.to_char(column.op("AT TIME ZONE")(literal("UTC")) if timestamp
-                                else column, "YYYY-MM")
+            return func.date_trunc("month", column.op("AT TIME ZONE")(literal("UTC"))
+                                   if timestamp else column)
         return func.strftime("%Y-%m", column)
+
+    def by_month(self, statement):
+        """Run a query whose first column is a ``month``; yield its rows keyed "2026-03"."""
+        for first, *rest in self.session.execute(statement):
+            yield (first[:7] if isinstance(first, str) else f"{first:%Y-%m}"), *rest
 
     def hours_between(self, earlier, later):
         if self.dialect == "postgresql":
@@ -332,7 +341,7 @@ class _Queries:
 
     def requests(self, months: dict, totals: dict) -> None:
         month = self.month(SupportRequest.created_at, timestamp=True)
-        rows = self.session.execute(
+        rows = self.by_month(
             select(month, SupportRequest.status, func.count())
             .where(self.in_period(SupportRequest.created_at, timestamp=True),
                    *self.request_scope())
@@ -363,50 +372,76 @@ class _Queries:
                         *self.request_scope(), or_(responded.is_not(None),
                                                    asked.c.at.is_not(None)))
                  .subquery())
-        for key, count, median in self._medians(waits, by_month=True):
-            months[key]["requests_answered"] = count
-            months[key]["median_hours_to_first_answer"] = median
-        for _, count, median in self._medians(waits, by_month=False):
-            totals["requests_answered"] = count
-            totals["median_hours_to_first_answer"] = median
-        for figures in (*months.values(), totals):
+        # One pass: each wait's place in its month and in the whole period. The middle
+        # one (or the mean of the middle two) is the median; the period's middle ones
+        # fall in one or two months, so their sums add up across the month groups.
+        by_month = func.row_number().over(partition_by=waits.c.month, order_by=waits.c.hours)
+        overall = func.row_number().over(order_by=waits.c.hours)
+        ranked = select(waits.c.month, waits.c.hours, by_month.label("place"),
+                        func.count().over(partition_by=waits.c.month).label("n"),
+                        overall.label("overall_place"),
+                        func.count().over().label("overall_n")).subquery()
+
+        def middle(place, n):
+            return or_(place == (n + 1) // 2, place == (n + 2) // 2)
+
+        in_month = middle(ranked.c.place, ranked.c.n)
+        in_period = middle(ranked.c.overall_place, ranked.c.overall_n)
+        rows = self.by_month(
+            select(ranked.c.month, func.max(ranked.c.n),
+                   func.avg(case((in_month, ranked.c.hours))),
+                   func.sum(case((in_period, ranked.c.hours))),
+                   func.sum(case((in_period, 1), else_=0)))
+            .group_by(ranked.c.month))
+        middle_sum = middle_count = 0
+        for key, count, median, period_sum, period_count in rows:
+            months[key]["requests_answered"] = int(count)
+            months[key]["median_hours_to_first_answer"] = round(float(median), 1)
+            totals["requests_answered"] += int(count)
+            middle_sum += float(period_sum or 0)
+            middle_count += int(period_count or 0)
+        totals["median_hours_to_first_answer"] = (round(middle_sum / middle_count, 1)
+                                                  if middle_count else None)
+        for figures in months.values():
             if not figures["requests_answered"]:
                 figures["median_hours_to_first_answer"] = None
 
-    def _medians(self, waits, *, by_month: bool):
-        """Yield (month, count, median hours): the middle one, or the mean of the middle two."""
-        partition = [waits.c.month] if by_month else []
-        ranked = select(
-            waits.c.month if by_month else literal("total").label("month"), waits.c.hours,
-            func.row_number().over(partition_by=partition or None,
-                                   order_by=waits.c.hours).label("place"),
-            func.count().over(partition_by=partition or None).label("n")).subquery()
-        middle = or_(ranked.c.place == (ranked.c.n + 1) // 2,
-                     ranked.c.place == (ranked.c.n + 2) // 2)
-        rows = self.session.execute(
-            select(ranked.c.month, func.max(ranked.c.n), func.avg(ranked.c.hours))
-            .where(middle).group_by(ranked.c.month))
-        for key, count, median in rows:
-            yield key, int(count), round(float(median), 1)
-
     def engagements(self, months: dict, totals: dict) -> list[dict]:
-        """Started, closed (by outcome) and active at each month's end; return the outcomes."""
+        """Started, closed (by outcome) and active at each month's end; return the outcomes.
+
+        Active at a day's end = started by then, less ended by then: so two grouped
+        queries over every engagement up to the period's end give each month's
+        figure as running totals, those before the period counted in one sum.
+        """
+        first = self.period.starts_on
         started = self.month(Engagement.started_on)
-        for key, count in self.session.execute(
-                select(started, func.count())
-                .where(self.in_period(Engagement.started_on), *self.engagement_scope())
-                .group_by(started)):
-            months[key]["engagements_started"] = count
-            totals["engagements_started"] += count
+        # One expression object in the select and the GROUP BY: one bound parameter.
+        inside = Engagement.started_on >= first
+        before = 0
+        for key, within, count in self.by_month(
+                select(started, inside, func.count())
+                .where(Engagement.started_on <= self.period.ends_on, *self.engagement_scope())
+                .group_by(started, inside)):
+            if within:
+                months[key]["engagements_started"] = count
+                totals["engagements_started"] += count
+            else:
+                before += count
 
         ended = self.month(Engagement.ended_on)
-        wording = func.lower(func.trim(func.coalesce(Engagement.outcome, "")))
+        inside = Engagement.ended_on >= first
+        # Outcomes only matter inside the period: before it, one group a month.
+        wording = case((inside, func.lower(func.trim(func.coalesce(Engagement.outcome, "")))),
+                       else_="")
         by_wording: dict[str, list] = {}
-        for key, said, shown, count in self.session.execute(
-                select(ended, wording, func.min(func.trim(Engagement.outcome)), func.count())
-                .where(Engagement.status == "closed", self.in_period(Engagement.ended_on),
-                       *self.engagement_scope())
-                .group_by(ended, wording)):
+        for key, within, said, shown, count in self.by_month(
+                select(ended, inside, wording, func.min(func.trim(Engagement.outcome)),
+                       func.count())
+                .where(Engagement.ended_on <= self.period.ends_on, *self.engagement_scope())
+                .group_by(ended, inside, wording)):
+            if not within:
+                before -= count
+                continue
             months[key]["engagements_closed"] += count
             totals["engagements_closed"] += count
             # One wording, in whatever case it was typed: shown as its first spelling.
@@ -414,18 +449,11 @@ class _Queries:
             found[0] = min(found[0], shown or "")
             found[1] += count
 
-        # One row: how many were active at the end of each month (the last: the period's).
-        ends = [m["to"] for m in months.values()]
-        active = self.session.execute(
-            select(*[func.coalesce(func.sum(case((and_(
-                Engagement.started_on <= end,
-                or_(Engagement.ended_on.is_(None), Engagement.ended_on > end)), 1), else_=0)), 0)
-                for end in ends])
-            .where(Engagement.started_on <= self.period.ends_on, *self.engagement_scope())
-        ).one()
-        for figures, count in zip(months.values(), active, strict=True):
-            figures["engagements_active_at_end"] = int(count)
-        totals["engagements_active_at_end"] = int(active[-1])
+        active = before
+        for figures in months.values():
+            active += figures["engagements_started"] - figures["engagements_closed"]
+            figures["engagements_active_at_end"] = active
+        totals["engagements_active_at_end"] = active
         return _outcomes(by_wording)
 
     def goals(self, months: dict, totals: dict) -> None:
@@ -434,7 +462,7 @@ class _Queries:
                     .where(GoalProgress.status == "achieved")
                     .group_by(GoalProgress.goal_id).subquery())
         month = self.month(achieved.c.on)
-        for key, count in self.session.execute(
+        for key, count in self.by_month(
                 select(month, func.count())
                 .join(PlanGoal, PlanGoal.id == achieved.c.goal_id)
                 .where(PlanGoal.status == "achieved", self.in_period(achieved.c.on),
@@ -445,7 +473,7 @@ class _Queries:
 
     def log(self, months: dict, totals: dict) -> None:
         month = self.month(ReflectiveLogEntry.occurred_on)
-        for key, count, minutes in self.session.execute(
+        for key, count, minutes in self.by_month(
                 select(month, func.count(), func.coalesce(func.sum(ReflectiveLogEntry.minutes), 0))
                 .where(self.in_period(ReflectiveLogEntry.occurred_on),
                        *self.plan_scope(ReflectiveLogEntry.plan_id))
@@ -457,7 +485,7 @@ class _Queries:
     def reviews(self, months: dict, totals: dict) -> None:
         month = self.month(PlanReview.held_on)
         on_time = func.sum(case((PlanReview.held_on <= PlanReview.due_on, 1), else_=0))
-        for key, count, timely in self.session.execute(
+        for key, count, timely in self.by_month(
                 select(month, func.count(), on_time)
                 .where(self.in_period(PlanReview.held_on),
                        *self.plan_scope(PlanReview.plan_id))
