@@ -45,6 +45,8 @@ class OutboxMessage(db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retry_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Where one click unsubscribes from mail like this (List-Unsubscribe), if anywhere.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind}>"

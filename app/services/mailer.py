@@ -57,11 +57,13 @@ class PermanentFailure(Exception):
 
 def queue(session: Session, *, to: User, kind: str, subject: str, template: str,
           context: dict | None = None, dedupe_key: str | None = None,
-          about: User | None = None, now: datetime | None = None) -> OutboxMessage | None:
+          about: User | None = None, now: datetime | None = None,
+          unsubscribe_url: str | None = None) -> OutboxMessage | None:
     """Queue ``email/<template>.txt`` for ``to``; None when ``dedupe_key`` was used before.
 
     ``about`` is the other person whose words or contact details the message
-    carries: erasing their account removes it.
+    carries: erasing their account removes it. ``unsubscribe_url`` (alerts and
+    other mail one may stop) is sent as List-Unsubscribe, for one-click POSTs.
     """
     if dedupe_key is not None and session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
@@ -71,7 +73,8 @@ def queue(session: Session, *, to: User, kind: str, subject: str, template: str,
     message = OutboxMessage(user_id=to.id, about_user_id=about.id if about else None,
                             to_address=to.email, subject=subject[:200],
                             body=body, kind=kind, dedupe_key=dedupe_key,
-                            created_at=now, next_attempt_at=now)
+                            created_at=now, next_attempt_at=now,
+                            list_unsubscribe=unsubscribe_url)
     session.add(message)
     if has_request_context():
         g.mail_queued = True
@@ -250,5 +253,8 @@ def _email(message: OutboxMessage, config) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at if message.created_at.tzinfo
                                     else message.created_at.replace(tzinfo=UTC))
     email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    if message.list_unsubscribe:  # RFC 2369 and RFC 8058: mail programs offer the button
+        email["List-Unsubscribe"] = f"<{message.list_unsubscribe}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
     return email

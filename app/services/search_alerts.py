@@ -166,7 +166,8 @@ def _queue_digest(session: Session, recipient, searches: list[SavedSearch],
     mailer.queue(session, to=recipient, kind="search_alert",
                  subject=f"{total} new {people} your saved "
                          f"{'search' if len(sections) == 1 else 'searches'}",
-                 template="search_alert", context=context, now=now)
+                 template="search_alert", context=context, now=now,
+                 unsubscribe_url=context["unsubscribe_url"])
 
 
 def _fact_line(card: dict) -> dict:

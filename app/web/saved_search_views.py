@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from app.errors import DomainError, flatten_errors
-from app.extensions import db, limiter
+from app.extensions import csrf, db, limiter
 from app.form_submission import submit
 from app.schemas.accounts import ConfirmArgs
 from app.schemas.saved_searches import SavedSearchActiveArgs, SavedSearchFormArgs
@@ -71,11 +71,20 @@ def _summary(search: MultiDict) -> tuple[str | None, dict]:
         return None, flatten_errors(err.messages)
 
 
-@bp.get("/search/alerts/confirm")
+# An emailed link opens a page with a button, and only the button acts: mail
+# scanners that follow every link in a message confirm and stop nothing.
+
+@bp.route("/search/alerts/confirm", methods=["GET", "POST"])
 def confirm_saved_search():
     """Start the alerts of a search saved without an account, from the emailed link."""
+    if request.method == "GET":
+        return render_template(
+            "saved_searches/follow_link.html", title="Start your search alert",
+            text="Confirm this address to get an email when someone new matches your "
+                 "saved search, at most once a day.", button="Start my search alert",
+            token=request.args.get("token", ""))
     try:
-        saved = saved_searches.confirm(db.session, request.args.get("token", ""))
+        saved = saved_searches.confirm(db.session, request.form.get("token", ""))
         summary = saved_searches.describe(db.session, saved)
         db.session.commit()
     except DomainError as err:
@@ -86,11 +95,18 @@ def confirm_saved_search():
                                               **saved_searches.search_query(saved.params)))
 
 
-@bp.get("/search/alerts/unsubscribe")
+@bp.route("/search/alerts/unsubscribe", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the authority; mail programs POST it with one click
 def unsubscribe_search_alerts():
     """Stop every search alert, in one click from an alert email, without signing in."""
+    token = request.values.get("token", "")
+    if request.method == "GET":
+        return render_template(
+            "saved_searches/follow_link.html", title="Stop search alerts",
+            text="Stop every search alert sent to this address.", button="Stop my alerts",
+            token=token)
     try:
-        outcome = saved_searches.unsubscribe(db.session, request.args.get("token", ""))
+        outcome = saved_searches.unsubscribe(db.session, token)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

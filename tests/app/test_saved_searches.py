@@ -79,6 +79,15 @@ def link(mailbox, address: str, path: str) -> str:
     return found[-1].replace("http://localhost", "")
 
 
+def follow(browser, url: str):
+    """Open an emailed link, then press its page's one button, as a person does."""
+    page = browser.get(url)
+    assert page.status_code == 200
+    form = BeautifulSoup(page.data, "html.parser").find("form", method="post")
+    return browser.post(form["action"], data={"token": form.find(
+        "input", attrs={"name": "token"})["value"]})
+
+
 # --- A coach's saved search and the digest --------------------------------------------
 
 
@@ -189,7 +198,12 @@ def test_nothing_is_sent_before_the_address_is_confirmed_then_alerts_follow(
     [confirmation] = mailbox.to(STRANGER)
     assert confirmation["Subject"] == "Confirm your search alert"
 
-    confirmed = visitor().get(link(mailbox, STRANGER, "/search/alerts/confirm"))
+    only_opened = visitor().get(link(mailbox, STRANGER, "/search/alerts/confirm"))
+    assert b"Start my search alert" in only_opened.data  # a mail scanner confirms nothing
+    alerts(0)
+    mailbox.deliver()
+    assert len(mailbox.to(STRANGER)) == 1
+    confirmed = follow(visitor(), link(mailbox, STRANGER, "/search/alerts/confirm"))
     assert confirmed.status_code == 200 and b"Your search alert is on" in confirmed.data
     alerts(0)
     mailbox.deliver()
@@ -212,7 +226,7 @@ def test_a_bad_or_expired_confirmation_link_gives_a_clear_page(visitor, app, ses
                                  signer=FourDaysAgo).dumps({"id": saved.id,
                                                             "e": _digest(STRANGER)})
     for token, message in ((old, "expired"), ("forged-token", "not valid")):
-        page = visitor().get("/search/alerts/confirm", query_string={"token": token})
+        page = visitor().post("/search/alerts/confirm", data={"token": token})
         assert page.status_code == 400
         assert message in BeautifulSoup(page.data, "html.parser").find(
             attrs={"data-testid": "link-problem"}).get_text()
@@ -238,12 +252,12 @@ def test_an_address_unsubscribes_in_one_click_and_is_forgotten(
 
     anonymous_save(visitor)
     mailbox.deliver()
-    visitor().get(link(mailbox, STRANGER, "/search/alerts/confirm"))
+    follow(visitor(), link(mailbox, STRANGER, "/search/alerts/confirm"))
     mentor_in_york()
     alerts(0)
     mailbox.deliver()
 
-    page = visitor().get(link(mailbox, STRANGER, "/search/alerts/unsubscribe"))
+    page = follow(visitor(), link(mailbox, STRANGER, "/search/alerts/unsubscribe"))
     assert page.status_code == 200 and b"your email address are deleted" in page.data
     assert count(session, SavedSearch) == 0
     assert STRANGER not in session.scalars(select(OutboxMessage.to_address)).all()
@@ -316,7 +330,14 @@ def test_a_coach_unsubscribes_in_one_click_and_can_resume(
     mentor_in_york()
     alerts(0)
     mailbox.deliver()
-    page = visitor().get(link(mailbox, COACH_EMAIL, "/search/alerts/unsubscribe"))
+    [digest] = mailbox.to(COACH_EMAIL)
+    url = link(mailbox, COACH_EMAIL, "/search/alerts/unsubscribe")
+    assert digest["List-Unsubscribe"] == f"<http://localhost{url}>"
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert visitor().get(url).status_code == 200  # opening it pauses nothing
+    assert as_coach.api("get", "/api/v1/saved-searches").get_json()[0]["active"] is True
+    # A mail program's one-click POST (RFC 8058): no page, no form token.
+    page = visitor().client.post(url, data={"List-Unsubscribe": "One-Click"})
     assert page.status_code == 200 and b"saved search is paused" in page.data
     [saved] = as_coach.api("get", "/api/v1/saved-searches").get_json()
     assert saved["active"] is False
