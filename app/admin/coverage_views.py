@@ -65,20 +65,29 @@ def coverage_csv():
                              "Cache-Control": "no-store"})
 
 
+#: What the map knows of each area, in this order (one short list per area: a national
+#: map has thousands).
+MAP_COLUMNS = ("label", "country", "lat", "lon", "searches", "band", "share", "searches_text",
+               "found_text", "unmet_text", "requests_text", "supporters", "places_free")
+
+
 def map_data(view: dict) -> dict:
     """The map's circles: each area's centre, size, colour band and counts in words."""
     k = view["min_count"]
     areas = [a for a in view["areas"] if a["lat"] is not None]
+
+    def text(a, name):
+        return coverage.count_text(a[name], a[f"{name}_between"], k)
+
     return {
         "bands": [{"band": b["band"], "colour": b["colour"]} for b in view["bands"]],
         "largest": max((a["searches"] or 0 for a in areas), default=0),
-        "areas": [{
-            "label": a["label"], "country": a["country"], "lat": a["lat"], "lon": a["lon"],
-            "searches": a["searches"], "band": a["band"],
-            "text": {name: coverage.count_text(a[name], a[f"{name}_between"], k)
-                     for name in ("searches", "unmet", "found_in_person", "requests")},
-            "share": None if a["share_found_in_person"] is None
+        "columns": MAP_COLUMNS,
+        "areas": [[
+            a["label"], a["country"], a["lat"], a["lon"], a["searches"], a["band"],
+            None if a["share_found_in_person"] is None
             else round(100 * a["share_found_in_person"]),
-            "supporters": a["supporters"], "places_free": a["places_free"],
-        } for a in areas],
+            text(a, "searches"), text(a, "found_in_person"), text(a, "unmet"),
+            text(a, "requests"), a["supporters"], a["places_free"],
+        ] for a in areas],
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from app.models.demand import DEMAND_SOURCES
@@ -10,6 +12,9 @@ from app.schemas.accounts import FormArgs
 from app.schemas.text import Line
 from app.services.coverage import PRESETS, TRAFFIC
 
+#: A date far from any count is a mistake (and 0001-01-01 less a year is no date).
+DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31),
+                       error="Give a date between 2000-01-01 and 2099-12-31.")
 _HIDDEN = ("Counts from 1 to `min_count` - 1 are never given: the count is null and "
            "`{name}_between` gives the range it lies in (also when a count beside it "
            "would give it away).")
@@ -19,11 +24,11 @@ class CoverageArgs(FormArgs):
     preset = Line(load_default=None, validate=validate.OneOf(tuple(PRESETS)), metadata={
         "description": "The last 30 days, 90 days or 12 months (the default) up to `to`; "
                        "`from` wins over it"})
-    date_from = fields.Date(data_key="from", load_default=None, metadata={
+    date_from = fields.Date(data_key="from", load_default=None, validate=DATES, metadata={
         "description": "First day counted (YYYY-MM-DD). Before the last 90 days counts are "
                        "kept by month, so a start within such a month counts all of it "
                        "(`range.counted_from` says so)"})
-    date_to = fields.Date(data_key="to", load_default=None,
+    date_to = fields.Date(data_key="to", load_default=None, validate=DATES,
                           metadata={"description": "Last day counted (default: today)"})
     role = Line(load_default=None, validate=validate.Length(max=60), metadata={
         "description": "Only searches asking for this support role (a key from "

@@ -229,6 +229,7 @@ def test_source_filter(as_admin, client, search):
     ({"from": "2026-13-01"}, "from"),
     ({"from": "2026-03-02", "to": "2026-03-01"}, "from"),
     ({"to": "yesterday"}, "to"),
+    ({"to": "0001-01-05"}, "to"),
     ({"role": "wizard"}, "role"),
     ({"event_group": "quidditch"}, "event_group"),
     ({"traffic": "robots"}, "traffic"),

@@ -32,9 +32,18 @@
     parent.appendChild(p);
   };
 
+  // Each area is a short list, in the order "columns" names.
+  var at = {};
+  data.columns.forEach(function (name, i) { at[name] = i; });
+  var areas = data.areas.map(function (row) {
+    var area = {};
+    Object.keys(at).forEach(function (name) { area[name] = row[at[name]]; });
+    return area;
+  });
+
   var bounds = {}, searched = {};
   // Largest first, so small circles stay on top and can be reached.
-  data.areas.slice().sort(function (a, b) { return (b.searches || 0) - (a.searches || 0); })
+  areas.sort(function (a, b) { return (b.searches || 0) - (a.searches || 0); })
     .forEach(function (area) {
       var known = area.band !== null;
       var circle = L.circleMarker([area.lat, area.lon], {
@@ -47,16 +56,16 @@
       var heading = document.createElement("strong");
       heading.textContent = area.label;
       popup.appendChild(heading);
-      line(popup, "Searches: " + area.text.searches);
+      line(popup, "Searches: " + area.searches_text);
       if (area.searches !== null) {
         line(popup, "Found someone in person: " +
-          (area.share !== null ? area.share + "%" : area.text.found_in_person));
-        line(popup, "Unmet: " + area.text.unmet);
-        if (area.text.requests) line(popup, "Requests: " + area.text.requests);
+          (area.share !== null ? area.share + "%" : area.found_text));
+        line(popup, "Unmet: " + area.unmet_text);
+        if (area.requests_text) line(popup, "Requests: " + area.requests_text);
       }
       line(popup, "Supporters there: " + area.supporters + ", " + area.places_free + " free places");
       circle.bindPopup(popup);
-      circle.bindTooltip(area.label + ": " + area.text.searches + " searches");
+      circle.bindTooltip(area.label + ": " + area.searches_text + " searches");
       var c = area.country;
       bounds[c] = bounds[c] || L.latLngBounds([]);
       bounds[c].extend([area.lat, area.lon]);
@@ -80,5 +89,5 @@
     });
   }
   fit(countries[0]);
-  mapEl.setAttribute("data-circles", String(data.areas.length));
+  mapEl.setAttribute("data-circles", String(areas.length));
 })();
