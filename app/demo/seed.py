@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import geodata
 from app.demo.demand import seed_search_demand
+from app.demo.history import seed_request_history
 from app.demo.world import (
     DEMO_PASSWORD,
     GOALS,
@@ -95,6 +96,7 @@ def seed_demo(
     with_plans = _seed_plans_and_engagements(session, world, rng, today, supporter_ids,
                                              coach_ids)
     _seed_pilot_cohort(session, world, rng, today, coach_ids[with_plans:])
+    seed_request_history(session, rng, now, coach_ids)
     session.flush()  # the database's triggers tell every search index
     seed_search_demand(session, world, rng, today)
     return _counts(session, created=True)
