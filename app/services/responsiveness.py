@@ -18,6 +18,14 @@ first, closed because the supporter was full or paused) count neither way.
 
 "Active this month": the supporter answered a request or saved their profile
 (or paused or unpaused) in the last 30 days, as ``last_active_at`` records it.
+
+Freshness: ``support_requests`` has no data_version trigger, on purpose. Each
+answer (accept, decline, question) also writes the supporter's own row
+(``last_active_at``) and each expiry writes ``missed_in_a_row``; that table is
+watched, so the next search after an answer rebuilds the cards. Watching
+requests too would rebuild every worker's index on every request sent, which
+changes no card. A request passing its expiry before the job runs shows at
+the next daily rebuild at the latest.
 """
 
 from __future__ import annotations
