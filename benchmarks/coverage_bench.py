@@ -191,14 +191,17 @@ def load_demand(db, rows: list[tuple]) -> None:
                 f"COPY search_demand ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor = raw.cursor()
-        cursor.execute("ANALYZE search_demand")  # as autovacuum would after a load
     else:
         raw.executemany(
             f"INSERT INTO search_demand ({', '.join(COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in COLUMNS)})",
             [(*r[:1], r[1].isoformat(), *r[2:]) for r in rows])
     db.session.commit()
+    if connection.dialect.name == "postgresql":
+        # As autovacuum does after a load: statistics, and the visibility map an
+        # index-only scan needs.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as autocommit:
+            autocommit.exec_driver_sql("VACUUM ANALYZE search_demand")
 
 
 def seed_supporters(db, seed: int, count: int) -> None:
@@ -259,7 +262,8 @@ def seed_supporters(db, seed: int, count: int) -> None:
 
 INDEX = "ix_search_demand_coverage"
 INDEX_COLUMNS = ("country", "area", "traffic", "mode", "day", "period", "searches",
-                 "met_in_person", "met_online", "requests")
+                 "met_in_person", "met_online", "requests", "roles", "event_groups", "source",
+                 "widget_key_id")
 
 
 def covering_index(db, *, add: bool) -> str:

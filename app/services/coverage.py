@@ -29,7 +29,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import Date, and_, case, func, literal_column, or_, select
+from sqlalchemy import Date, and_, case, func, inspect, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 import geodata
@@ -59,6 +59,8 @@ WHOM_TO_ASK_AREAS = 10
 WHOM_TO_ASK_EACH = 5
 #: A time range longer than this many days reads most of the demand table.
 LONG_RANGE_DAYS = 120
+#: An index holding every column the coverage reads, in area order.
+COVERING_INDEX = "ix_search_demand_coverage"
 #: How long a worker keeps the sums of days before yesterday for a set of filters.
 HISTORY_SECONDS = 300
 #: Below this a threshold cannot protect anything: with 2 searches in an area and
@@ -253,12 +255,11 @@ def _sums(session: Session, filters: Filters, *, before: date | None = None,
         # The last days: daily rows only, found through the day index.
         where = [day >= max(since, filters.date_from), day <= filters.date_to]
     else:
-        if (session.get_bind().dialect.name == "sqlite"
-                and (filters.date_to - filters.date_from).days > LONG_RANGE_DAYS):
-            # Most of the table: read it in area order from the covering index
-            # (ix_search_demand_coverage), summing as it goes, rather than through
-            # the day index and a sort of every row. "+day" keeps SQLite's planner
-            # off an index on day; PostgreSQL's planner knows from its statistics.
+        if ((filters.date_to - filters.date_from).days > LONG_RANGE_DAYS
+                and _reads_in_area_order(session)):
+            # Most of the table: read it in area order from the covering index,
+            # summing as it goes, rather than through the day index and a sort of
+            # every row. "+day" keeps SQLite's planner off an index on day.
             day = literal_column(f"+{SearchDemand.__tablename__}.day", Date)
         # Days older than the daily rows are kept by month (``day`` is the month's
         # first): a range starting within such a month counts the whole month.
@@ -279,6 +280,21 @@ def _sums(session: Session, filters: Filters, *, before: date | None = None,
         select(d.country, d.area, d.traffic, d.mode, func.sum(d.searches),
                func.sum(d.met_in_person), func.sum(d.met_online), func.sum(d.requests))
         .where(*where).group_by(d.country, d.area, d.traffic, d.mode))]
+
+
+def _reads_in_area_order(session: Session) -> bool:
+    """Return whether a long range is best read through ``COVERING_INDEX`` (SQLite, once known).
+
+    SQLite has no statistics unless asked to gather them, so it takes the day
+    index for any range on day. PostgreSQL's planner chooses well by itself.
+    """
+    found = current_app.extensions.get("coverage_index")
+    if found is None:
+        bind = session.get_bind()
+        found = bind.dialect.name == "sqlite" and COVERING_INDEX in {
+            index["name"] for index in inspect(bind).get_indexes(SearchDemand.__tablename__)}
+        current_app.extensions["coverage_index"] = found
+    return found
 
 
 def _add(demand: dict, other: dict, sums: list[tuple], traffic_shown: str) -> None:
@@ -397,12 +413,18 @@ def _band(share: float) -> int:
     return min(int(share * len(BANDS)), len(BANDS) - 1)
 
 
+def _unmet_at_least(row: dict) -> int:
+    """Return the unmet searches as shown: the count, or the least of its range (0: unknown)."""
+    if row["unmet"] is not None:
+        return row["unmet"]
+    return row["unmet_between"][0] if row["unmet_between"] else 0
+
+
 def _most_unmet_first(row: dict):
     """Order by what is shown: unmet searches (a range by its least), then searches."""
     if row["searches"] is None:
         return (1, 0, 0, row["country"], row["area"])
-    unmet = row["unmet"] if row["unmet"] is not None else row["unmet_between"][0]
-    return (0, -unmet, -row["searches"], row["country"], row["area"])
+    return (0, -_unmet_at_least(row), -row["searches"], row["country"], row["area"])
 
 
 def _text(row: dict, name: str, k: int) -> int | str | None:
@@ -487,8 +509,8 @@ def _whom_to_ask(session: Session, filters: Filters, areas: list[dict], today: d
     visible, account open. Distances are from the area's centre to where
     search places the supporter (their sector's centre), in whole kilometres.
     """
-    worst = [a for a in areas if a["lat"] is not None and a["searches"] is not None
-             and (a["unmet"] or (a["unmet_between"] or [0])[0])][:WHOM_TO_ASK_AREAS]
+    worst = [a for a in areas if a["lat"] is not None and _unmet_at_least(a)
+             ][:WHOM_TO_ASK_AREAS]
     if not worst:
         return []
     taken = _taken_places()
