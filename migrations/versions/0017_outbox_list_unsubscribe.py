@@ -3,8 +3,8 @@
 Alert digests say where to unsubscribe in the List-Unsubscribe header (RFC
 2369) with List-Unsubscribe-Post (RFC 8058), so mail programs offer it.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 16:00:00.000000
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
