@@ -13,7 +13,8 @@
   // Shown only once scripts run, so Leaflet can measure it.
   mapEl.classList.add("map-ready");
   // Thousands of circles draw faster on one canvas than as SVG elements.
-  var map = L.map(mapEl, {scrollWheelZoom: false, preferCanvas: true});
+  // Quarter zoom steps: a country fits the box snugly rather than at the next whole level.
+  var map = L.map(mapEl, {scrollWheelZoom: false, preferCanvas: true, zoomSnap: 0.25});
   var tiles = mapEl.getAttribute("data-tile-url");
   if (tiles) {
     L.tileLayer(tiles, {maxZoom: 18, attribution: mapEl.getAttribute("data-tile-attribution")}).addTo(map);
@@ -24,7 +25,7 @@
   // Area, not radius, grows with searches; an area with too few is the smallest.
   var largest = Math.max(data.largest, 1);
   var radius = function (searches) {
-    return searches === null ? 4 : 5 + 25 * Math.sqrt(searches / largest);
+    return searches === null ? 4 : 4 + 20 * Math.sqrt(searches / largest);
   };
   var line = function (parent, text) {
     var p = document.createElement("p");
