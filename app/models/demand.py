@@ -36,6 +36,11 @@ class SearchDemand(db.Model):
     __table_args__ = (
         Unique("period", "day", "key"),
         Index("ix_search_demand_day_area", "day", "country", "area"),
+        # Every column the coverage map reads, in area order: a year of counts is summed
+        # as it is read, without a sort (app/services/coverage.py looks for it by name).
+        Index("ix_search_demand_coverage", "country", "area", "traffic", "mode", "day",
+              "period", "searches", "met_in_person", "met_online", "requests", "roles",
+              "event_groups", "source", "widget_key_id"),
         CheckConstraint("searches >= 0 AND met_in_person >= 0 AND met_online >= 0 "
                         "AND requests >= 0", name="counts_not_negative"),
     )
