@@ -32,7 +32,7 @@ run: install
 
 ## test: install with the test extra (and Chromium and axe-core where possible), run the suite
 test: install-test test-deps
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=25
 
 ## test-deps: Chromium and Redis from Debian packages (as root), axe-core from npm
 test-deps:
