@@ -410,9 +410,20 @@ def _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach
     with_plans = len(coach_ids) * 2 // 5
     for coach_id in coach_ids[:with_plans]:
         starts = today - timedelta(days=rng.randint(0, 200))
-        session.add(_random_plan(world, rng, coach_id, starts,
-                                 days=rng.choice([183, 274, 365])))
+        plan = _random_plan(world, rng, coach_id, starts, days=rng.choice([183, 274, 365]))
+        _practise(plan, rng, today)
+        session.add(plan)
     session.flush()
+    # Goals achieved on a day, as the coach recorded it (reports count them by that day).
+    achieved = [
+        {"goal_id": goal.id, "status": "achieved", "recorded_by_id": plan.coach_id,
+         "recorded_on": plan.starts_on + timedelta(days=rng.randint(
+             0, max(0, (today - plan.starts_on).days - 1))), "note": "Done."}
+        for plan in session.scalars(select(DevelopmentPlan).where(
+            DevelopmentPlan.coach_id.in_(coach_ids[:with_plans])))
+        for goal in plan.goals if goal.status == "achieved"]
+    if achieved:
+        session.execute(insert(GoalProgress), achieved)
 
     # Engagements fill some supporters to capacity, so "waitlist" is visible.
     capacity = dict(session.execute(
@@ -434,6 +445,17 @@ def _seed_plans_and_engagements(session, world, rng, today, supporter_ids, coach
     if rows:
         session.execute(insert(Engagement), rows)
     return with_plans
+
+
+def _practise(plan: DevelopmentPlan, rng, today: date) -> None:
+    """A few reflective log entries since the plan began, about its goals."""
+    running = (today - plan.starts_on).days
+    for _ in range(rng.randint(0, min(6, running // 14))):
+        on = plan.starts_on + timedelta(days=rng.randint(0, running - 1))
+        _log_entry(plan, plan.coach_id, on, minutes=rng.choice([20, 30, 45, 60, 90]),
+                   goal=rng.choice(plan.goals),
+                   what_happened="Tried a new drill from my plan with the squad.",
+                   reflection="Worked better once I cut the explanation down.")
 
 
 def _random_plan(world: World, rng, coach_id: int, starts: date, *, days: int,
