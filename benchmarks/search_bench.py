@@ -64,7 +64,9 @@ def load_population(url: str, supporters: int, seed: int) -> float:
         groups = [g.id for g in db.session.scalars(sa.select(EventGroup))]
         needs = [n.id for n in db.session.scalars(sa.select(Need))]
         quals = [q.id for q in db.session.scalars(sa.select(Qualification)) if q.level >= 2]
-        towns = geodata.places("GB", min_population=20000)
+        # Great Britain's towns: Northern Ireland's have no offline postcodes.
+        towns = [t for t in geodata.places("GB", min_population=20000)
+                 if geodata.nearest_postcodes(t.lat, t.lon, k=1)]
         weights = [t.population ** 0.5 for t in towns]
         now = datetime.now(UTC)
         later = date.today() + timedelta(days=365)
@@ -74,7 +76,8 @@ def load_population(url: str, supporters: int, seed: int) -> float:
             lat = town.lat + rng.gauss(0, 0.04)
             lon = town.lon + rng.gauss(0, 0.06)
             # At a real postcode; search places them at its sector's centre.
-            home = geodata.nearest_postcodes(lat, lon, k=1)[0]
+            home = (geodata.nearest_postcodes(lat, lon, k=1)  # off the coast: the town's
+                    or geodata.nearest_postcodes(town.lat, town.lon, k=1))[0]
             sector = geodata.coarsen(home, to="sector")
             users.append({"id": i, "email": f"bench{i}@example.org",
                           "display_name": f"Supporter {i}", "created_at": now,
