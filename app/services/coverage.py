@@ -29,7 +29,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import Date, and_, case, func, inspect, literal_column, or_, select
+from sqlalchemy import Date, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 import geodata
@@ -283,18 +283,13 @@ def _sums(session: Session, filters: Filters, *, before: date | None = None,
 
 
 def _reads_in_area_order(session: Session) -> bool:
-    """Return whether a long range is best read through ``COVERING_INDEX`` (SQLite, once known).
+    """Return whether a long range is best read through ``COVERING_INDEX`` (SQLite).
 
     SQLite has no statistics unless asked to gather them, so it takes the day
     index for any range on day. PostgreSQL's planner chooses well by itself.
+    The index is the model's and migration 0018's, so it is always there.
     """
-    found = current_app.extensions.get("coverage_index")
-    if found is None:
-        bind = session.get_bind()
-        found = bind.dialect.name == "sqlite" and COVERING_INDEX in {
-            index["name"] for index in inspect(bind).get_indexes(SearchDemand.__tablename__)}
-        current_app.extensions["coverage_index"] = found
-    return found
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _add(demand: dict, other: dict, sums: list[tuple], traffic_shown: str) -> None:
