@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench install install-test test-deps clean
+.PHONY: run test lint bench install install-test test-deps translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ bench: install-test
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 		|| echo "WARNING: wrk is missing; the search benchmark cannot run" >&2
 	$(BIN)/python benchmarks/run_all.py
+
+## translations: gather the strings to translate into the catalogues, then build them
+translations: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
+		--no-wrap --sort-by-file --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

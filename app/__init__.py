@@ -76,6 +76,9 @@ def register_extensions(app: Flask) -> None:
     from app import extensions
 
     extensions.register_extensions(app)
+    from app import i18n
+
+    i18n.init_app(app)
     from app.services import geocoding
 
     geocoding.configure(app)
