@@ -14,8 +14,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, request, session
-from flask_babel import Babel, get_locale
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, get_locale, get_translations
 
 #: The languages offered, by code, each named in itself.
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -46,7 +46,7 @@ def select_language() -> str:
     asked = request.args.get("lang")
     if request.blueprint in _WITHOUT_SESSION:
         return asked if asked in LANGUAGES else DEFAULT
-    if request.blueprint == "api":
+    if request.path.startswith("/api/"):
         return DEFAULT
     chosen = session.get("lang")
     if chosen in LANGUAGES:
@@ -57,6 +57,13 @@ def select_language() -> str:
 def current_language() -> str:
     locale = get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+def translations():
+    """Return this request's translations (for ``matching``'s reasons), or None for English."""
+    if not has_request_context() or current_language() == DEFAULT:
+        return None
+    return get_translations()
 
 
 def html_lang() -> str:

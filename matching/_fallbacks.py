@@ -58,7 +58,7 @@ def offer_fallbacks(arrays: IndexArrays, query: Query, weights: Weights, screeni
             beyond = build_matches(arrays, weights, screening, extra, np.arange(len(rows)),
                                    writer)
             too_far = (chord > arrays.rows.travel_chord[rows]).tolist()
-            beyond = tuple(_travel_noted(m, arrays.candidates[row]) if far else m
+            beyond = tuple(_travel_noted(m, arrays.candidates[row], writer) if far else m
                            for m, row, far in zip(beyond, rows.tolist(), too_far, strict=True))
             # The smallest round radius that finds someone: the nearest beyond
             # the radius who travels that far (a metre's grace: "within 40 km"
@@ -82,16 +82,16 @@ def offer_fallbacks(arrays: IndexArrays, query: Query, weights: Weights, screeni
                                               pool.text_query, k=k, sections=True)
         online_count = online_counts.available
         best = top(arrays, online_pool, np.flatnonzero(online_pool.available), k)
-        online_writer = ReasonWriter(online_query, arrays.labels, arrays.related_groups)
+        online_writer = writer.for_query(online_query)
         online = build_matches(arrays, weights, online_screening, online_pool, best,
                                online_writer)
     return Fallbacks(beyond_radius=beyond, wider_radius_km=wider, within_wider_radius=within,
                      online=online, online_count=online_count)
 
 
-def _travel_noted(match: Match, candidate: Candidate) -> Match:
+def _travel_noted(match: Match, candidate: Candidate, writer: ReasonWriter) -> Match:
     """Return a beyond-radius match saying how far the supporter travels."""
-    note = f"travels up to {format_km(candidate.travel_km)}"
+    note = writer.travel_note(candidate.travel_km)
     return replace(match, reasons=(match.reasons[0], note, *match.reasons[1:]))
 
 

@@ -139,6 +139,7 @@ class SupportIndex:
         order: str = "fit",
         fallback_below: int = 3,
         fallback_limit: int = 5,
+        translations=None,
     ) -> RankResult:
         """Rank the supporters for a query.
 
@@ -168,6 +169,8 @@ class SupportIndex:
             available supporters are in the main list.
         fallback_limit : int, default 5
             How many fallback supporters of each kind to return.
+        translations : optional
+            Writes the reasons in another language (see ``ReasonWriter``).
 
         Returns
         -------
@@ -217,7 +220,8 @@ class SupportIndex:
             # At least online_min, more to fill the page when few are near: only
             # those shown get reasons.
             online = online[:max(online_min, k - len(main[offset:]))]
-        writer = ReasonWriter(query, self.labels, self.related_groups)
+        writer = ReasonWriter(query, self.labels, self.related_groups,
+                              translations=translations)
         matches = build_matches(arrays, weights, screening, pool, main[offset:], writer)
         online_matches = build_matches(arrays, weights, screening, pool, online, writer)
 

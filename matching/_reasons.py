@@ -1,14 +1,21 @@
-"""Plain-English reasons for a match, and distances for people."""
+"""Plain-language reasons for a match, and distances for people.
+
+Reasons are written in English unless a ``translations`` object is given
+(anything with ``gettext``, ``ngettext`` and ``pgettext``, as the standard
+library's :mod:`gettext` and Babel make): the English sentences are the
+message ids of the service's catalogue.
+"""
 
 from __future__ import annotations
 
+import gettext
 from collections.abc import Mapping
 
 from ._types import Candidate, Labels, Query
 
 __all__ = ["ReasonWriter", "format_km"]
 
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_ENGLISH = gettext.NullTranslations()
 
 #: Share of requests answered from which responsiveness is worth a reason.
 _GOOD_RESPONSE_RATE = 0.8
@@ -20,7 +27,8 @@ class ReasonWriter:
     Labels and orderings that depend only on the query are worked out once,
     so each match costs a few set look-ups. Reasons speak to the coach ("your
     needs", "above you") unless ``about_coach`` is set, for a reader choosing
-    on the coach's behalf ("their needs", "above them").
+    on the coach's behalf ("their needs", "above them"). ``translations``
+    writes them in another language (see the module's docstring).
 
     Examples
     --------
@@ -36,12 +44,16 @@ class ReasonWriter:
     """  # noqa: E501
 
     def __init__(self, query: Query, labels: Labels,
-                 related: Mapping[str, frozenset[str]], *, about_coach: bool = False) -> None:
+                 related: Mapping[str, frozenset[str]], *, about_coach: bool = False,
+                 translations=None) -> None:
         self.query = query
-        self._their, self._them = ("their", "them") if about_coach else ("your", "you")
+        self.translations = t = translations or _ENGLISH
+        self._labels, self._related_groups = labels, related
+        self._about_coach = about_coach
         self._groups = [(g, labels.event_group(g)) for g in sorted(query.event_groups)]
         self._related = {
-            g: [(o, f"{labels.event_group(o)} (related to {label})")
+            g: [(o, t.gettext("{group} (related to {asked})").format(
+                group=labels.event_group(o), asked=label))
                 for o in sorted(related.get(g, frozenset()))]
             for g, label in self._groups
         }
@@ -52,11 +64,23 @@ class ReasonWriter:
         self._total_needs = len(self._needs)
         self._offer_online = query.mode != "in_person"
 
+    def for_query(self, query: Query) -> ReasonWriter:
+        """Return a writer for another query, in the same voice and language."""
+        return ReasonWriter(query, self._labels, self._related_groups,
+                            about_coach=self._about_coach, translations=self.translations)
+
+    def travel_note(self, travel_km: float) -> str:
+        """Say how far a supporter beyond the radius travels."""
+        return self.translations.gettext("travels up to {distance}").format(
+            distance=format_km(travel_km, translations=self.translations))
+
     def reasons(self, candidate: Candidate, *, distance_km: float, in_person: bool,
                 available: bool, supervision: float, days_since_active: float,
                 text_terms: tuple[str, ...]) -> tuple[str, ...]:
         """Return the reasons for one match, most decisive first."""
-        reasons = [format_km(distance_km, away=True) if in_person else "Online"]
+        t = self.translations
+        reasons = [format_km(distance_km, away=True, translations=t) if in_person
+                   else t.gettext("Online")]
         held = candidate.event_groups
         groups = [label for g, label in self._groups if g in held]
         for g, _ in self._groups:
@@ -66,30 +90,32 @@ class ReasonWriter:
             reasons.append(", ".join(dict.fromkeys(groups)))
         covered = [label for k, label in self._needs if k in candidate.needs]
         if covered:
-            reasons.append(_needs_text(covered, self._total_needs, self._their))
-        reasons.append(_ladder_text(candidate, self.query, self._them))
+            reasons.append(_needs_text(t, covered, self._total_needs, self._about_coach))
+        reasons.append(_ladder_text(t, candidate, self.query, self._about_coach))
         if supervision >= 1.0:
-            reasons.append("same club: can supervise")
+            reasons.append(t.gettext("same club: can supervise"))
         elif supervision > 0.0:
-            reasons.append("nearby: can supervise")
+            reasons.append(t.gettext("nearby: can supervise"))
         if available:
             places = candidate.capacity_left
-            reasons.append(f"{places} place{'s' if places != 1 else ''} free")
+            reasons.append(t.ngettext("{n} place free", "{n} places free", places).format(
+                n=places))
         else:
-            reasons.append("Full: waitlist")
+            reasons.append(t.gettext("Full: waitlist"))
         if in_person and candidate.offers_online and self._offer_online:
-            reasons.append("also online")
+            reasons.append(t.gettext("also online"))
         rate = candidate.response_rate
         if rate is not None and rate >= _GOOD_RESPONSE_RATE:
-            reasons.append(f"answers {round(rate * 100)}% of requests")
+            reasons.append(t.gettext("answers {percent}% of requests").format(
+                percent=round(rate * 100)))
         if days_since_active <= 7:
-            reasons.append("active this week")
+            reasons.append(t.gettext("active this week"))
         if text_terms:
-            reasons.append("bio mentions " + ", ".join(text_terms))
+            reasons.append(t.gettext("bio mentions {terms}").format(terms=", ".join(text_terms)))
         return tuple(reasons)
 
 
-def format_km(km: float, *, away: bool = False) -> str:
+def format_km(km: float, *, away: bool = False, translations=None) -> str:
     """Return a distance for people: ``"9 km"``, ``"under 1 km"``, ``"7.5 km"``.
 
     Examples
@@ -97,36 +123,59 @@ def format_km(km: float, *, away: bool = False) -> str:
     >>> format_km(9.2, away=True), format_km(0.4), format_km(7.5), format_km(25.0)
     ('9 km away', 'under 1 km', '7.5 km', '25 km')
     """
-    suffix = " away" if away else ""
+    t = translations or _ENGLISH
     if km < 1:
-        return f"under 1 km{suffix}"
+        return t.gettext("under 1 km away") if away else t.gettext("under 1 km")
     if away or km == int(km) or km >= 10:
-        return f"{round(km):,} km{suffix}"
-    return f"{km:.1f} km{suffix}"
+        number = f"{round(km):,}"
+    else:
+        number = f"{km:.1f}"
+    return (t.gettext("{km} km away") if away else t.gettext("{km} km")).format(km=number)
 
 
-def _needs_text(covered: list[str], total: int, your: str) -> str:
+def _needs_text(t, covered: list[str], total: int, about_coach: bool) -> str:
     names = ", ".join(covered)
     if total == 1:
-        return f"covers {your} need: {names}"
-    if len(covered) == total:
-        return f"covers all {total} of {your} needs: {names}"
-    return f"covers {len(covered)} of {your} {total} needs: {names}"
+        text = (t.gettext("covers their need: {needs}") if about_coach
+                else t.gettext("covers your need: {needs}"))
+    elif len(covered) == total:
+        text = (t.gettext("covers all {total} of their needs: {needs}") if about_coach
+                else t.gettext("covers all {total} of your needs: {needs}"))
+    else:
+        text = (t.gettext("covers {count} of their {total} needs: {needs}") if about_coach
+                else t.gettext("covers {count} of your {total} needs: {needs}"))
+    return text.format(needs=names, total=total, count=len(covered))
 
 
-def _ladder_text(candidate: Candidate, query: Query, you: str) -> str:
-    label = candidate.qualification or f"Rank {candidate.level}"
+def _ladder_text(t, candidate: Candidate, query: Query, about_coach: bool) -> str:
+    label = candidate.qualification or t.gettext("Rank {level}").format(level=candidate.level)
     other_ladder = (query.framework is not None and candidate.framework is not None
                     and candidate.framework != query.framework)
     if query.level is None or other_ladder:
         return label
     gap = candidate.level - query.level
     if gap == 0:
-        return f"{label}, same level as {you}"
-    levels = "level" if abs(gap) == 1 else "levels"
-    side = "above" if gap > 0 else "below"
-    return f"{label}, {_number(abs(gap))} {levels} {side} {you}"
+        text = (t.gettext("{qualification}, same level as them") if about_coach
+                else t.gettext("{qualification}, same level as you"))
+    elif gap > 0:
+        text = (t.ngettext("{qualification}, {count} level above them",
+                           "{qualification}, {count} levels above them", gap) if about_coach
+                else t.ngettext("{qualification}, {count} level above you",
+                                "{qualification}, {count} levels above you", gap))
+    else:
+        text = (t.ngettext("{qualification}, {count} level below them",
+                           "{qualification}, {count} levels below them", -gap) if about_coach
+                else t.ngettext("{qualification}, {count} level below you",
+                                "{qualification}, {count} levels below you", -gap))
+    return text.format(qualification=label, count=_number(t, abs(gap)))
 
 
-def _number(n: int) -> str:
-    return _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
+def _number(t, n: int) -> str:
+    """Spell small counts of levels out ("two levels above you"), as people write them."""
+    words = (t.pgettext("levels", "zero"), t.pgettext("levels", "one"),
+             t.pgettext("levels", "two"), t.pgettext("levels", "three"),
+             t.pgettext("levels", "four"), t.pgettext("levels", "five"),
+             t.pgettext("levels", "six"), t.pgettext("levels", "seven"),
+             t.pgettext("levels", "eight"), t.pgettext("levels", "nine"),
+             t.pgettext("levels", "ten"))
+    return words[n] if 0 <= n < len(words) else f"{n:,}"

@@ -28,6 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 import matching
+from app import i18n
 from app.errors import InvalidInput
 from app.extensions import db
 from app.services import geocoding, search_demand
@@ -84,7 +85,8 @@ def search_answer(session: Session, args: dict, render: Callable[[dict], bytes]
     counts the search (``search_demand.record``), answered afresh or not.
     """
     snapshot = index_cache().get(session)
-    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
+    key = (i18n.current_language(),
+           *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
     answer = snapshot.answers.get(key)
     if answer is None:
         outcome = search_support(session, args, snapshot=snapshot, record=False)
@@ -111,7 +113,8 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     result = snapshot.index.rank(query, snapshot.weights, limit=per_page,
                                  offset=(page - 1) * per_page, online_limit=online_limit,
                                  online_min=MIN_ONLINE_SHOWN, order=args.get("sort", "fit"),
-                                 fallback_limit=FALLBACK_LIMIT)
+                                 fallback_limit=FALLBACK_LIMIT,
+                                 translations=i18n.translations())
     d = result.diagnostics
     total = d.online if query.mode == "online" else d.in_person
     counts, online, beyond, widen = _lists(result, query.mode)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from app.web import home, saved_search_views, search  # noqa: E402,F401
+from app.web import home, language, saved_search_views, search  # noqa: E402,F401
