@@ -15,6 +15,8 @@ Location(lat=53.82..., lon=-1.59..., precision='postcode', label='LS6 3QS', ...)
 'LS6'
 >>> geodata.coarsen(home, to="sector").label
 'LS6 3'
+>>> geodata.district_town("LS6")
+'Leeds'
 >>> round(geodata.haversine_km(home.lat, home.lon, 51.5072, -0.1276))  # to London
 276
 """
@@ -23,6 +25,7 @@ from ._areas import area_centre
 from ._coarsen import coarsen
 from ._config import Settings, configure, settings
 from ._distance import EARTH_RADIUS_KM, geodesic_km, haversine_km
+from ._district_towns import district_town
 from ._errors import (
     AmbiguousPlace,
     GeodataError,
@@ -52,6 +55,7 @@ __all__ = [
     "area_centre",
     "build_index",
     "coarsen",
+    "district_town",
     "configure",
     "from_coordinates",
     "geocode",
