@@ -59,9 +59,17 @@ def _current_path() -> str:
     return path
 
 
+def _fresh_session() -> None:
+    """Empty the session, keeping only the language chosen (it says nothing about anyone)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang is not None:
+        session["lang"] = lang
+
+
 def start(user: User) -> None:
     """Sign ``user`` in on a fresh session (nothing carried over from before)."""
-    session.clear()
+    _fresh_session()
     login_user(user)
     session.permanent = True
     session[TOKEN] = sign_ins.start(db.session, user)
@@ -79,7 +87,7 @@ def end(reason: str = "signed_out") -> None:
     sign_ins.end(db.session, session.get(TOKEN), reason=reason)
     db.session.commit()
     logout_user()
-    session.clear()
+    _fresh_session()
 
 
 def enforce_timeouts():
@@ -105,7 +113,7 @@ def enforce_timeouts():
     if ended is None:
         return None
     logout_user()
-    session.clear()
+    _fresh_session()
     if ended in ("idle", "expired") and not wants_json():
         flash("You were signed out to keep your account safe. Please sign in again.", "info")
     return None
