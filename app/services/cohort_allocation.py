@@ -46,6 +46,7 @@ from app.services.capacity import lock_supporter, places_left
 from app.services.eligibility import is_searchable
 from app.services.permissions import require_admin
 from app.services.plan_access import OPEN_PLAN_STATUSES
+from app.services.profile_fields import public_town
 from app.services.request_closing import close_when_full
 from app.services.search import Origin, build_query, index_cache
 
@@ -98,7 +99,8 @@ def _describe(session: Session, supporter_ids) -> dict[int, dict]:
                SupporterProfile.offers_online)
         .join(User, User.id == SupporterProfile.user_id)
         .where(SupporterProfile.id.in_(ids))).all()
-    return {sid: {"id": sid, "name": name, "near": near, "place": place, "club": club,
+    return {sid: {"id": sid, "name": name, "near": near, "place": public_town(near, place),
+                  "club": club,
                   "capacity": capacity, "online": online}
             for sid, name, near, place, club, capacity, online in rows}
 

@@ -47,17 +47,30 @@ def public_place(location: geodata.Location, *, area: str = "sector"
                  ) -> tuple[str | None, str | None]:
     """Return the public ``(outward code or ZIP area, town)`` for a private location.
 
-    The town is the one nearest the public point search uses (``area``), never
-    the exact position: two people in one sector get the same answer.
+    A GB district is named by its own town (:func:`geodata.district_town`);
+    elsewhere the town is the one nearest the public point search uses
+    (``area``), never the exact position: two people in one sector get the
+    same answer.
     """
     coarse = geodata.coarsen(location)
     if coarse.precision == "zip":  # "902xx, CA" -> "902xx"
         district = coarse.label.split(",")[0]
     else:
         district = coarse.outward_code or location.outward_code
+    if geodata.district_town(district):
+        return district, geodata.district_town(district)
     if location.precision == "place":
         return district, location.label.split(",")[0]
     return district, _nearest_town(geocoding.search_position(location, area))
+
+
+def public_town(near: str | None, stored: str | None) -> str | None:
+    """Return the town shown beside a public area: a GB district's own, else the one stored.
+
+    Naming the district, not the stored row, keeps one name per district on
+    every page, whenever and however the profile was saved.
+    """
+    return geodata.district_town(near) or stored
 
 
 def _nearest_town(location: geodata.Location) -> str | None:

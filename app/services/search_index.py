@@ -36,6 +36,7 @@ from app.models import (
 from app.models.profiles import supporter_event_groups, supporter_expertise, supporter_roles
 from app.services.data_version import current_version
 from app.services.eligibility import searchable
+from app.services.profile_fields import public_town
 from app.services.responsiveness import active_recently, reply_days_by_supporter
 
 log = logging.getLogger(__name__)
@@ -347,7 +348,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             "club": club,
             "bio": bio or "",
             "near": outward,
-            "place": place,
+            "place": public_town(outward, place),
             # Where search places them (their sector's or district's centre): a
             # map marker there agrees with the distances and the radius.
             "area_lat": lat,
