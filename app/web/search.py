@@ -17,6 +17,8 @@ from app.web import bp
 # The search form sends this: what it holds is exactly what the coach wants, so
 # their profile fills nothing in (an unticked need stays unticked).
 FROM_FORM = "filters"
+# How results are shown (cards or a compact list): the page's, not the search's.
+VIEW = "view"
 
 
 @bp.get("/search")
@@ -33,6 +35,7 @@ def search():
         "search.html", taxonomy=taxonomy, form=form, outcome=outcome, errors=errors,
         chosen_needs={item.partition(":")[0]: item for item in form.getlist("needs")},
         map_data=map_data(outcome) if outcome else None,
+        view="list" if form.get(VIEW) == "list" else "cards",
         tile_url=current_app.config["MAP_TILE_URL"],
         tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     ), status
@@ -42,7 +45,7 @@ def _search(form: MultiDict) -> tuple[dict | None, dict, int]:
     """Return (the answer, errors by field, status) of the form's search."""
     try:
         args = SearchArgs().load(MultiDict(
-            [(k, v) for k, v in form.items(multi=True) if k != FROM_FORM]))
+            [(k, v) for k, v in form.items(multi=True) if k not in (FROM_FORM, VIEW)]))
         outcome = search_support(db.session, args)
         search_demand.remember(search_demand.reference(outcome["sighting"], source="site"))
         return outcome, {}, 200
