@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from app.i18n import LANGUAGES
 from app.schemas.accounts import FormArgs
 from app.schemas.search import CommaList, NamedSchema, SearchArgs
 from app.schemas.text import Line
@@ -23,6 +24,14 @@ KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 RADIUS_OPTIONS = (5, 10, 25, 50, 100, 200)
 
 _KEY = Line(validate=validate.Length(min=1, max=60))
+
+
+def _language(**kwargs) -> Line:
+    """The language the widget speaks: en (English, the default) or cy (Cymraeg)."""
+    return Line(validate=validate.OneOf(
+        LANGUAGES, error=f"Choose one of {', '.join(LANGUAGES)}: "
+                         f"{', '.join(f'{k} ({v})' for k, v in LANGUAGES.items())}."),
+        metadata={"description": "The widget's language: " + ", ".join(LANGUAGES)}, **kwargs)
 
 
 def normalise_origin(value: str) -> str:
@@ -145,6 +154,10 @@ class EmbedPresetsArgs(Schema):
     radius_km = fields.Float(validate=validate.Range(min=1, max=500))
     roles = CommaList(_KEY, validate=validate.Length(max=10))
     event_groups = CommaList(_KEY, validate=validate.Length(max=20))
+    lang = _language()
+    limit = fields.Integer(validate=validate.Range(min=1, max=50))
+    target = Line(validate=validate.OneOf(("_blank", "_top"),
+                                          error="Give _blank (a new tab) or _top."))
 
     @pre_load
     def from_query(self, data, **kwargs):
@@ -159,6 +172,14 @@ class WidgetSearchArgs(SearchArgs):
     """A search from the widget: the search page's arguments and the widget key."""
 
     key = Line(load_only=True, validate=validate.Length(max=64))
+    lang = _language(load_only=True)
+
+
+class WidgetConfigArgs(Schema):
+    """The widget's request for its form: the key and the language."""
+
+    key = Line(validate=validate.Length(max=64))
+    lang = _language(load_default="en")
 
 
 class PresetsSchema(Schema):
@@ -166,6 +187,19 @@ class PresetsSchema(Schema):
     radius_km = fields.Float()
     roles = fields.List(Line())
     event_groups = fields.List(Line())
+
+
+class WidgetCatalogueSchema(Schema):
+    """The widget's translations: ``app.i18n.widget_catalogue`` for one language."""
+
+    lang = Line()
+    messages = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Each English string of the widget and its translation"})
+    plurals = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "A counted string's English singular and its forms, in the order of "
+                       "plural_categories"})
+    plural_categories = fields.List(fields.String(), metadata={
+        "description": "The CLDR plural category of each form (Intl.PluralRules chooses one)"})
 
 
 class WidgetConfigSchema(Schema):
@@ -176,3 +210,5 @@ class WidgetConfigSchema(Schema):
     roles = fields.List(fields.Nested(NamedSchema))
     event_groups = fields.List(fields.Nested(NamedSchema))
     radius_options = fields.List(fields.Integer())
+    catalogue = fields.Nested(WidgetCatalogueSchema, metadata={
+        "description": "The widget's strings in the language asked for (translated ones only)"})

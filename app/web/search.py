@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -34,6 +35,8 @@ def search():
     return render_template(
         "search.html", taxonomy=taxonomy, form=form, outcome=outcome, errors=errors,
         chosen_needs={item.partition(":")[0]: item for item in form.getlist("needs")},
+        point_area=point_area(outcome["origin"]) if outcome else None,
+        searched_from=searched_place(outcome["origin"]) if outcome else None,
         map_data=map_data(outcome) if outcome else None,
         view="list" if form.get(VIEW) == "list" else "cards",
         tile_url=current_app.config["MAP_TILE_URL"],
@@ -88,6 +91,26 @@ def _submitted(form) -> bool:
     return any(form.get(k) for k in ("where", "lat", "lon"))
 
 
+def point_area(origin: dict) -> str | None:
+    """Name the area around a "use my location" point ("LS6"), never the point itself.
+
+    None for a search from a place, and for a point in no area we can name
+    (its only label would be its coordinates).
+    """
+    if origin["precision"] != "coordinates" or origin["country"] is None:
+        return None
+    return origin["near"] or origin["label"].removeprefix("near ")
+
+
+def searched_place(origin: dict) -> str:
+    """Say where a search was made from, as its heading says it."""
+    if origin["precision"] != "coordinates":
+        return origin["label"]
+    area = point_area(origin)
+    return (gettext("your location (near %(place)s)", place=area) if area
+            else gettext("your location"))
+
+
 def map_data(outcome: dict) -> dict | None:
     """Markers for the map: in-person supporters only, by public area, never a position.
 
@@ -107,5 +130,12 @@ def map_data(outcome: dict) -> dict | None:
                                           "supporters": []})
             area["supporters"].append({"id": card["id"], "name": card["name"]})
     query = outcome["query"]
-    return {"origin": {"lat": query.lat, "lon": query.lon, "label": outcome["origin"]["label"]},
+    origin = outcome["origin"]
+    if origin["precision"] != "coordinates":
+        tooltip = gettext("You searched near %(place)s", place=origin["label"])
+    elif area := point_area(origin):
+        tooltip = gettext("Your location, near %(place)s", place=area)
+    else:
+        tooltip = gettext("Your location")
+    return {"origin": {"lat": query.lat, "lon": query.lon, "tooltip": tooltip},
             "radius_km": query.radius_km, "areas": list(areas.values())}

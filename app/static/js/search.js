@@ -1,53 +1,54 @@
-// Progressive enhancement for the search page: the form and results work
-// without any of this. Adds place suggestions, "use my location", a needs
-// filter and the map.
+// Progressive enhancement for the search page (and the home page's place
+// box): the forms and results work without any of this. Adds place
+// suggestions, "use my location", a needs filter and the map.
 (function () {
   "use strict";
 
   var where = document.getElementById("where");
   var lat = document.getElementById("lat");
   var lon = document.getElementById("lon");
-  var list = document.getElementById("where-suggestions");
   var locate = document.getElementById("use-location");
 
   // Typing a place replaces a position from "use my location".
-  if (where) {
+  if (where && lat && lon) {
     where.addEventListener("input", function () { lat.value = ""; lon.value = ""; });
   }
 
   // --- Place suggestions (combobox pattern) --------------------------------
-  if (where && list && window.fetch) {
+  // Every place box that names its list (aria-controls) and asks for them
+  // (data-place-suggestions): the search form's and the home page's.
+  var suggestPlaces = function (input, list) {
     var timer = null, active = -1, items = [];
     var close = function () {
       list.hidden = true; list.innerHTML = ""; items = []; active = -1;
-      where.setAttribute("aria-expanded", "false");
-      where.removeAttribute("aria-activedescendant");
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
     };
     var choose = function (i) {
       if (i < 0 || i >= items.length) return;
-      where.value = items[i].label.split(",")[0];
+      input.value = items[i].label.split(",")[0];
       close();
     };
     var highlight = function (i) {
       var options = list.querySelectorAll("[role=option]");
       options.forEach(function (o, n) { o.setAttribute("aria-selected", n === i ? "true" : "false"); });
       active = i;
-      if (options[i]) where.setAttribute("aria-activedescendant", options[i].id);
+      if (options[i]) input.setAttribute("aria-activedescendant", options[i].id);
     };
-    where.addEventListener("input", function () {
+    input.addEventListener("input", function () {
       clearTimeout(timer);
-      var q = where.value.trim();
+      var q = input.value.trim();
       if (q.length < 2) { close(); return; }
       timer = setTimeout(function () {
         fetch("/api/v1/places?q=" + encodeURIComponent(q), {headers: {Accept: "application/json"}})
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (places) {
-            if (where.value.trim() !== q) return;
+            if (input.value.trim() !== q) return;
             close();
             items = places;
             places.forEach(function (p, i) {
               var li = document.createElement("li");
-              li.id = "where-option-" + i;
+              li.id = list.id + "-option-" + i;
               li.setAttribute("role", "option");
               li.setAttribute("aria-selected", "false");
               li.textContent = p.label;
@@ -56,36 +57,50 @@
             });
             if (places.length) {
               list.hidden = false;
-              where.setAttribute("aria-expanded", "true");
+              input.setAttribute("aria-expanded", "true");
             }
           })
           .catch(close);
       }, 150);
     });
-    where.addEventListener("keydown", function (e) {
+    input.addEventListener("keydown", function (e) {
       if (list.hidden) return;
       if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
       else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
       else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(active); }
       else if (e.key === "Escape") { close(); }
     });
-    where.addEventListener("blur", function () { setTimeout(close, 100); });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  };
+  if (window.fetch) {
+    document.querySelectorAll("input[data-place-suggestions]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("aria-controls"));
+      if (list) suggestPlaces(input, list);
+    });
   }
 
   // --- Use my location ------------------------------------------------------
-  if (locate && navigator.geolocation) {
+  // Shown only where it can work: with scripts, and a browser that may ask for
+  // the position (a secure page). The point goes into the link rounded to two
+  // decimals (about a kilometre): a shared search names a neighbourhood, not a
+  // home, and distances are given in whole kilometres anyway.
+  if (locate && where && navigator.geolocation && window.isSecureContext) {
+    var idle = locate.textContent;
+    var problem = document.getElementById("locate-error");
     locate.hidden = false;
     locate.addEventListener("click", function () {
       locate.disabled = true;
-      locate.textContent = "Finding you…";
+      locate.textContent = locate.getAttribute("data-busy") || idle;
+      if (problem) problem.hidden = true;
       navigator.geolocation.getCurrentPosition(function (pos) {
-        lat.value = pos.coords.latitude.toFixed(5);
-        lon.value = pos.coords.longitude.toFixed(5);
-        where.value = "";
+        lat.value = pos.coords.latitude.toFixed(2);
+        lon.value = pos.coords.longitude.toFixed(2);
+        where.value = "";  // the page names the area searched from
         locate.form.submit();
       }, function () {
         locate.disabled = false;
-        locate.textContent = "Use my location";
+        locate.textContent = idle;
+        if (problem) problem.hidden = false;
         where.focus();
       }, {timeout: 10000, maximumAge: 600000});
     });
@@ -128,7 +143,7 @@
     map.createPane("origin").style.zIndex = 650;
     L.circleMarker([data.origin.lat, data.origin.lon],
       {radius: 8, color: "#d9480f", fillOpacity: 0.9, pane: "origin"})
-      .bindTooltip("You searched near " + data.origin.label).addTo(map);
+      .bindTooltip(data.origin.tooltip).addTo(map);
     data.areas.forEach(function (area) {
       var names = area.supporters.map(function (s) { return s.name; }).join(", ");
       var where = area.near || area.place || "";
