@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import (
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    pre_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from app.models.users import USER_ROLES
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 
 SELF_SERVICE_ROLES = ("coach", "supporter")
@@ -47,8 +40,10 @@ class SignUpArgs(FormArgs):
     list_fields = ("roles",)
 
     display_name = Line(required=True, validate=validate.Length(min=1, max=120),
-                                 metadata={"description": "Your name, as others will see it"})
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+                                 metadata={"description": "Your name, as others will see it",
+                                           "label": "your name"})
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         metadata={"label": "your email address"})
     password = Line(required=True, load_only=True, validate=PASSWORD,
                              metadata={"description": "10 to 128 characters, not a common one"})
     password_again = Line(load_only=True, validate=PASSWORD,
@@ -70,7 +65,8 @@ class SignUpArgs(FormArgs):
 
 
 class SignInArgs(FormArgs):
-    email = Line(required=True, validate=validate.Length(min=1, max=254))
+    email = Line(required=True, validate=validate.Length(min=1, max=254),
+                 metadata={"label": "your email address"})
     password = Line(required=True, load_only=True, validate=PASSWORD)
     # Not a Line: anything off this site, control characters included, is simply
     # ignored by the redirect (to the home of the person's work), never an error.
@@ -79,7 +75,8 @@ class SignInArgs(FormArgs):
 
 
 class EmailArgs(FormArgs):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         metadata={"label": "your email address"})
 
 
 class TokenArgs(FormArgs):
@@ -117,7 +114,8 @@ class PasswordArgs(FormArgs):
 class AccountArgs(FormArgs):
     list_fields = ("roles",)
 
-    display_name = Line(validate=validate.Length(min=1, max=120))
+    display_name = Line(validate=validate.Length(min=1, max=120),
+                        metadata={"label": "your name"})
     phone = Line(allow_none=True, validate=PHONE,
                           metadata={"description": "Shared only with people whose request "
                                                    "you accept, or who accept yours"})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line
 from app.schemas.unanswered_reports import OpenReportsSchema
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, fields, pre_load, validate
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 from app.services.caseload import SHOW, SORTS
 

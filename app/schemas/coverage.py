@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.models.demand import DEMAND_SOURCES
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line
 from app.services.coverage import PRESETS, TRAFFIC
 

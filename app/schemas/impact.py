@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from app.schemas.base import Schema
 from app.schemas.text import Line
 from app.services.impact_report import FIGURES, PRESETS
 

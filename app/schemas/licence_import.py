@@ -6,8 +6,9 @@ import re
 from datetime import date, datetime
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from app.schemas.base import Schema
 from app.schemas.text import Line
 from app.schemas.values import DATES
 

@@ -1,7 +1,8 @@
 """Place suggestions for autocomplete."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from app.schemas.base import Schema
 from app.schemas.text import Line
 
 

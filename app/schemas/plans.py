@@ -6,10 +6,11 @@ pages' forms; output (``*Schema``) for the API.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 from app.schemas.values import DATES, KEY
 

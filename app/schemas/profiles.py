@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.plans import MAX_GOALS, GoalArgs, WeightedNeedArgs
 from app.schemas.text import Line, Text
 from app.schemas.values import DATES, KEY

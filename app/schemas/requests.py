@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.routing import MAX_ID
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 from app.schemas.unanswered_reports import CoachReportSchema
 
 
 class RequestArgs(FormArgs):
-    supporter_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    supporter_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
+                                  metadata={"label": "the supporter"})
     role = Line(required=True, validate=validate.Length(min=1, max=60),
                          metadata={"description": "The support role wanted (a key the "
-                                                  "supporter offers)"})
+                                                  "supporter offers)",
+                                   "label": "the support you would like", "choice": True})
     message = Text(load_default="", validate=validate.Length(max=4000),
-                            metadata={"description": "What you would like help with"})
+                            metadata={"description": "What you would like help with",
+                                      "label": "your message"})
     share_plan = fields.Boolean(load_default=False,
                                 metadata={"description": "Share your development plan's "
                                                          "needs and goals"})
@@ -34,15 +38,18 @@ class RequestFormArgs(RequestArgs):
 
 class DeclineArgs(FormArgs):
     reason = Text(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"description": "Why, kindly: the coach reads it"})
+                           metadata={"description": "Why, kindly: the coach reads it",
+                                     "label": "the reason"})
 
 
 class QuestionArgs(FormArgs):
-    question = Text(required=True, validate=validate.Length(min=1, max=4000))
+    question = Text(required=True, validate=validate.Length(min=1, max=4000),
+                    metadata={"label": "your question"})
 
 
 class ReplyArgs(FormArgs):
-    message = Text(required=True, validate=validate.Length(min=1, max=4000))
+    message = Text(required=True, validate=validate.Length(min=1, max=4000),
+                   metadata={"label": "your answer"})
 
 
 class WithdrawArgs(FormArgs):

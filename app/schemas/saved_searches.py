@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import fields, pre_load, validate
 
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.search import SearchArgs
 from app.schemas.text import Line
 

@@ -6,8 +6,9 @@ location, a full postcode, an email or a phone number, so none can leak.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 
 MODES = ("in_person", "online", "either")
@@ -39,17 +40,20 @@ def _keys(description: str) -> CommaList:
 class SearchArgs(Schema):
     """Where and what to search for."""
 
+    unknown_noun = "search option"
+
     where = Line(
         validate=validate.Length(min=1, max=100),
         metadata={"description": "A postcode (LS6 3QS), outward code (LS6), town or US ZIP",
-                  "example": "LS6 3QS"})
+                  "example": "LS6 3QS", "label": "a postcode, town or ZIP code"})
     lat = fields.Float(validate=validate.Range(min=-90, max=90),
                        metadata={"description": "Latitude, with lon, instead of where"})
     lon = fields.Float(validate=validate.Range(min=-180, max=180),
                        metadata={"description": "Longitude, with lat, instead of where"})
     radius_km = fields.Float(
         load_default=25.0, validate=validate.Range(min=1, max=500),
-        metadata={"description": "How far to look for in-person support, 1 to 500 km"})
+        metadata={"description": "How far to look for in-person support, 1 to 500 km",
+                  "label": "radius", "unit": "km"})
     roles = _keys("Support roles wanted (keys from /api/v1/taxonomy); none means any")
     event_groups = _keys("Your event groups")
     needs = CommaList(
@@ -84,9 +88,11 @@ class SearchArgs(Schema):
     name = Line(validate=validate.Length(min=1, max=100),
                          metadata={"description": "Only supporters whose name or club holds "
                                                   "these words"})
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50),
+                           metadata={"label": "the number of results a page"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
-                          metadata={"description": "Pages cover every result; a page past "
+                          metadata={"label": "the page number",
+                                    "description": "Pages cover every result; a page past "
                                                    "the end has no results"})
 
     @pre_load

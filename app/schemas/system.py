@@ -1,7 +1,8 @@
 """Schemas for service health."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from app.schemas.base import Schema
 from app.schemas.text import Line
 
 

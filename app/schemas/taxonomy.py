@@ -1,8 +1,9 @@
 """The public taxonomy, for clients building their forms: what to list (``TaxonomyArgs``)
 and the lists (``*Schema``)."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from app.schemas.base import Schema
 from app.schemas.text import Line
 
 RETIRED_AT = fields.DateTime(

@@ -8,10 +8,11 @@ checked by ``app.services.taxonomy_editor``.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 import matching
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 
 GROUP_KINDS = ("event_group", "specialism")

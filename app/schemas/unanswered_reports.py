@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.models.unanswered_reports import NOTE_MAX
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.text import Line, Text
 
 

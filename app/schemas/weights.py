@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.search import SearchArgs
 from app.schemas.text import Line, Text
 from app.services.ranking_weights import MEANINGS, NAMES, field_errors

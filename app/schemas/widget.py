@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, pre_load, validate
 
 from app.i18n import LANGUAGES
 from app.schemas.accounts import FormArgs
+from app.schemas.base import Schema
 from app.schemas.search import CommaList, NamedSchema, SearchArgs
 from app.schemas.text import Line
 
@@ -114,10 +115,12 @@ class WidgetKeyArgs(FormArgs):
     club_name = Line(required=True, validate=validate.Length(min=1, max=120))
     allowed_origins = OriginLines(required=True)
     rate_limit_per_minute = fields.Integer(load_default=60,
-                                           validate=validate.Range(min=1, max=10_000))
+                                           validate=validate.Range(min=1, max=10_000),
+                                           metadata={"label": "the rate limit (searches a minute)"})
     where = Line(load_default="", validate=validate.Length(max=100))
     radius_km = fields.Float(load_default=None, allow_none=True,
-                             validate=validate.Range(min=1, max=500))
+                             validate=validate.Range(min=1, max=500),
+                             metadata={"label": "radius", "unit": "km"})
     roles = fields.List(_KEY, load_default=list, validate=validate.Length(max=10))
     event_groups = fields.List(_KEY, load_default=list, validate=validate.Length(max=20))
 

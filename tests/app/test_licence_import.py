@@ -131,7 +131,7 @@ def test_a_dry_run_shows_each_rows_outcome_and_changes_nothing(as_admin, session
     html, token = dry_run(as_admin, content)
 
     assert outcomes(html) == {2: "create", 3: "create", 4: "error"}
-    assert "not a valid email" in html.lower()
+    assert "enter the email, like name@example.org" in html.lower()
     assert "Nothing has been written yet" in html
     assert users(session) == {}
     event = session.scalar(sa.select(AuditEvent).where(
@@ -340,7 +340,7 @@ def test_real_files_bom_crlf_both_date_forms_aliases_and_formulas(as_admin, sess
     (8, "31/02/2027", "Safeguarding expiry", "is not a day of the calendar"),
     (6, "next year", "Licence expiry", "Not a date"),
     (11, "-1", "Capacity", "Between 0 and 50"),
-    (11, "lots", "Capacity", "Not a valid integer"),
+    (11, "lots", "Capacity", "must be a whole number"),
     (3, "wizard", "Support roles", "Unknown support role: wizard"),
     (4, "pole vault", "Event groups", "Unknown event group: pole vault"),
     (5, "Level 9", "Qualification", "Unknown qualification Level 9"),
@@ -422,7 +422,7 @@ def test_the_failed_rows_download_holds_the_rows_in_error_with_why(as_admin, ses
     assert [r[0] for r in rows[1:]] == ["UKA2", "UKA200"]
     assert rows[1][1] == "'=cmd|' /C calc'!A0"  # guarded: a spreadsheet will not run it
     assert rows[1][-1].startswith("Name: Starts with '='")
-    assert rows[2][-1].startswith("Email: Not a valid email address.")
+    assert rows[2][-1].startswith("Email: Enter the email, like name@example.org.")
     assert session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "licence_import.failed_rows")).details == {"rows": 2}
 

@@ -233,7 +233,8 @@ def test_a_refused_unpause_says_why_and_leaves_the_supporter_paused(visitor, sup
     response = visitor(supporter).post("/profile/supporter/unpause",
                                        data={"reason": "x" * 201}, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert '<p class="flash flash-error">Longer than maximum length 200.</p>' in page
+    assert ('<p class="flash flash-error">The reason must be at most 200 characters long.</p>'
+            in page)
     assert "Welcome back" not in page
     assert stored(session, supporter).paused
 

@@ -113,7 +113,8 @@ def test_values_out_of_range_are_named_beside_each_field_and_nothing_changes(
     assert api.status_code == 422
     assert api.get_json()["errors"] == {"related_group": ["Must be between 0 and 1."],
                                         "ladder": ["Must be at least 0."],
-                                        "proximty": ["Unknown field."]}
+                                        "proximty": ["proximty is not a known field: did "
+                                                     "you mean proximity?"]}
     assert rows(session) == []
 
 

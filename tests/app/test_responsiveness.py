@@ -263,7 +263,7 @@ def test_someone_elses_request_is_not_found(
     assert session.scalar(sa.select(sa.func.count()).select_from(UnansweredReport)) == 0
 
 
-@pytest.mark.parametrize("note, message", [("x" * 1001, "Longer than maximum"),
+@pytest.mark.parametrize("note, message", [("x" * 1001, "must be at most 1000 characters"),
                                            ("bad\x00byte", "control character")])
 def test_a_bad_note_names_the_field_and_changes_nothing(
         visitor, session, coach, supporter, add_request, note, message):

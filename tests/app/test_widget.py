@@ -347,9 +347,9 @@ def test_admin_issues_a_key_and_gets_the_embed_code(visitor, make_user, session)
     ("allowed_origins", "https://ok.example\nhttp://club.example", "must use https://"),
     ("allowed_origins", "https://club.example/join-us", "has a path"),
     ("allowed_origins", "", "Give at least one site"),
-    ("club_name", "", "Missing data"),
-    ("radius_km", "-5", "greater than or equal to 1"),
-    ("rate_limit_per_minute", "0", "greater than or equal to 1"),
+    ("club_name", "", "Enter the club name"),
+    ("radius_km", "-5", "Radius must be between 1 and 500 km."),
+    ("rate_limit_per_minute", "0", "The rate limit (searches a minute) must be between 1 and"),
     ("roles", ["mentor", "wizard"], "Unknown roles: wizard"),
     ("where", "Nowhereville Xyzzy", "Nowhereville Xyzzy"),
 ])
