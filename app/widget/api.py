@@ -13,8 +13,9 @@ from marshmallow import ValidationError
 
 from app.errors import InvalidInput, flatten_errors
 from app.extensions import db, limiter
+from app.i18n import widget_catalogue
 from app.schemas.search import SearchResponseSchema
-from app.schemas.widget import WidgetConfigSchema, WidgetSearchArgs
+from app.schemas.widget import WidgetConfigArgs, WidgetConfigSchema, WidgetSearchArgs
 from app.services import search_demand, widget_keys
 from app.services.search import search_support
 from app.widget import api_bp
@@ -70,8 +71,10 @@ per_visitor_limit = limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"
 @api_bp.get("/config")
 @per_key_limit
 def config():
-    """Return the club's name, its presets and the choices for the widget's form."""
+    """Return the club's name, its presets, the choices for its form and its strings."""
+    args = _load(WidgetConfigArgs, "Some of the request is not valid: see errors for each field.")
     data = widget_keys.widget_config(db.session, g.widget_key)
+    data["catalogue"] = widget_catalogue(args["lang"])
     return jsonify(WidgetConfigSchema().dump(data))
 
 
@@ -80,13 +83,16 @@ def config():
 @per_visitor_limit
 def search():
     """Search as the search page does; the answer holds the same public cards."""
-    try:
-        args = WidgetSearchArgs().load(request.args)
-    except ValidationError as err:
-        raise InvalidInput("Some of the search is not valid: see errors for each field.",
-                           errors=flatten_errors(err.messages)) from err
+    args = _load(WidgetSearchArgs, "Some of the search is not valid: see errors for each field.")
     outcome = search_support(db.session, args, source="widget", widget_key_id=g.widget_key.id)
     answer = SearchResponseSchema().dump(outcome)
     answer["demand_ref"] = search_demand.reference(outcome["sighting"], source="widget",
                                                    widget_key_id=g.widget_key.id)
     return jsonify(answer)
+
+
+def _load(schema, message: str) -> dict:
+    try:
+        return schema().load(request.args)
+    except ValidationError as err:
+        raise InvalidInput(message, errors=flatten_errors(err.messages)) from err
