@@ -23,12 +23,21 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate the SQLite database, load taxonomy and demo data, serve on :5000
+# Where `make run` serves: `make run PORT=8000` (macOS keeps 5000 for AirPlay).
+# HOST comes from the command line only: csh-family shells export HOST as the
+# machine's name, which would open the server to the network.
+PORT ?= 5000
+ifneq ($(origin HOST),command line)
+HOST := 127.0.0.1
+endif
+
+## run: install, migrate the SQLite database, load taxonomy and demo data, serve on
+## http://$(HOST):$(PORT); links in emails name the same address
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-taxonomy
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: install with the test extra (and Chromium and axe-core where possible), run the suite
 test: install-test test-deps
