@@ -29,10 +29,10 @@ _KEY = Line(validate=validate.Length(min=1, max=60))
 
 def _language(**kwargs) -> Line:
     """The language the widget speaks: en (English, the default) or cy (Cymraeg)."""
-    return Line(validate=validate.OneOf(
-        LANGUAGES, error=f"Choose one of {', '.join(LANGUAGES)}: "
-                         f"{', '.join(f'{k} ({v})' for k, v in LANGUAGES.items())}."),
-        metadata={"description": "The widget's language: " + ", ".join(LANGUAGES)}, **kwargs)
+    named = " or ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+    return Line(validate=validate.OneOf(LANGUAGES, error=f"Choose {named}."),
+                metadata={"description": "The widget's language: " + ", ".join(LANGUAGES)},
+                **kwargs)
 
 
 def normalise_origin(value: str) -> str:

@@ -197,6 +197,112 @@ def test_each_key_has_its_own_rate_limit(anonymous, make_supporter, make_widget_
     assert api(anonymous, "search", calm.key, origin=OTHER, where="LS6 3QS").status_code == 200
 
 
+# --- Languages -------------------------------------------------------------------------------
+
+WIDGET_JS = "app/static/widget/widget.js"
+
+
+def write_welsh_catalogue(directory, entries: dict) -> None:
+    """Write a Welsh catalogue under ``directory``: each entry's id, translation and source."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(locale="cy")
+    for msgid, (string, source) in entries.items():
+        catalog.add(msgid, string, locations=[(source, 1)])
+    path = directory / "cy" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+@pytest.fixture
+def welsh_catalogue(monkeypatch, tmp_path):
+    """Return a function making the Welsh catalogue hold only the entries given."""
+    from app import i18n
+
+    def use(entries):
+        write_welsh_catalogue(tmp_path, entries)
+        monkeypatch.setattr(i18n, "_TRANSLATIONS", tmp_path)
+        i18n.widget_catalogue.cache_clear()
+
+    yield use
+    i18n.widget_catalogue.cache_clear()
+
+
+def test_config_sends_the_widget_strings_of_its_language(anonymous, make_widget_key,
+                                                          welsh_catalogue):
+    key = make_widget_key()
+    english = api(anonymous, "config", key.key).get_json()["catalogue"]
+    assert english == {"lang": "en", "messages": {}, "plurals": {},
+                       "plural_categories": ["one", "other"]}
+    welsh_catalogue({
+        "Find coaching support": ("Dod o hyd i gymorth hyfforddi", WIDGET_JS),
+        ("{n} place free", "{n} places free"): (
+            ("{n} lle am ddim (0)", "{n} lle am ddim (1)", "{n} le am ddim (2)",
+             "{n} lle am ddim (3)", "{n} lle am ddim (4)", "{n} lle am ddim (5)"), WIDGET_JS),
+        "Searching…": ("", WIDGET_JS),  # not translated yet: the widget keeps its English
+        "Search the directory": ("Chwilio'r cyfeiriadur", "app/templates/search.html"),
+    })
+    response = api(anonymous, "config", key.key, lang="cy")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == CLUB
+    welsh = response.get_json()["catalogue"]
+    assert welsh["lang"] == "cy"
+    assert welsh["plural_categories"] == ["zero", "one", "two", "few", "many", "other"]
+    # The widget's own strings only: a page's string is not sent to club sites.
+    assert welsh["messages"] == {"Find coaching support": "Dod o hyd i gymorth hyfforddi"}
+    assert welsh["plurals"] == {"{n} place free": [
+        "{n} lle am ddim (0)", "{n} lle am ddim (1)", "{n} le am ddim (2)",
+        "{n} lle am ddim (3)", "{n} lle am ddim (4)", "{n} lle am ddim (5)"]}
+
+
+@pytest.mark.parametrize("path", ["config", "search"])
+def test_an_unknown_language_is_refused_naming_the_field(anonymous, make_supporter,
+                                                         make_widget_key, path):
+    make_supporter(**CITY_CENTRE)
+    key = make_widget_key()
+    place = {"where": "LS6 3QS"} if path == "search" else {}
+    refused = api(anonymous, path, key.key, lang="fr", **place)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["lang"] == ["Choose en (English) or cy (Cymraeg)."]
+    assert refused.headers["Access-Control-Allow-Origin"] == CLUB  # so the widget can say why
+    assert api(anonymous, path, key.key, lang="cy", **place).status_code == 200
+
+
+def test_search_pages_through_results_as_many_at_a_time_as_asked(anonymous, make_supporter,
+                                                                 make_widget_key):
+    for _ in range(3):
+        make_supporter(**CITY_CENTRE)
+    key = make_widget_key()
+    first = api(anonymous, "search", key.key, where="LS6 3QS", limit="2", lang="en").get_json()
+    second = api(anonymous, "search", key.key, where="LS6 3QS", limit="2", page="2").get_json()
+    assert (first["total"], first["pages"], len(first["results"])) == (3, 2, 2)
+    assert len(second["results"]) == 1
+    assert not {c["id"] for c in first["results"]} & {c["id"] for c in second["results"]}
+    too_many = api(anonymous, "search", key.key, where="LS6 3QS", limit="51")
+    assert too_many.status_code == 422 and "limit" in too_many.get_json()["errors"]
+
+
+def test_iframe_page_speaks_its_language_and_takes_the_display_presets(anonymous,
+                                                                       make_widget_key):
+    key = make_widget_key()
+    english = anonymous.get(f"/embed?key={key.key}").get_data(as_text=True)
+    assert '<html lang="en-GB">' in english and "data-lang" not in english
+    welsh = anonymous.get(f"/embed?key={key.key}&lang=cy&limit=3&target=_blank")
+    assert welsh.status_code == 200
+    text = welsh.get_data(as_text=True)
+    assert '<html lang="cy">' in text
+    for attribute in ('data-lang="cy"', 'data-limit="3"', 'data-target="_blank"'):
+        assert attribute in text
+    for bad, field in (("lang=fr", "lang"), ("limit=99", "limit"), ("target=_parent", "target")):
+        refused = anonymous.get(f"/embed?key={key.key}&{bad}")
+        assert refused.status_code == 422
+        page = refused.get_data(as_text=True)
+        assert f"<strong>{field}</strong>" in page and '<html lang="en-GB">' in page
+        assert csp(refused)["frame-ancestors"] == CLUB
+
+
 # --- No cookies, ever ----------------------------------------------------------------------
 
 def test_no_cookie_is_set_even_for_a_signed_in_visitor(visitor, make_user, make_supporter,
