@@ -82,6 +82,25 @@ class ContactSchema(Schema):
     phone = Line(allow_none=True)
 
 
+class PlanNeedViewSchema(Schema):
+    name = Line()
+    priority = fields.Integer()
+
+
+class CoachContextSchema(Schema):
+    near = Line(allow_none=True, metadata={
+        "description": "The coach's postcode area (outward code, e.g. LS6); never more"})
+    place = Line(allow_none=True, metadata={"description": "The town of that area"})
+    distance_km = fields.Float(allow_none=True, metadata={
+        "description": "From your area to the coach's, to the whole km as search shows it"})
+    qualification = Line(allow_none=True, metadata={"description": "The coach's level"})
+    event_groups = fields.List(fields.Nested(RoleKeySchema), metadata={
+        "description": "The coach's event groups"})
+    needs = fields.List(fields.Nested(PlanNeedViewSchema), metadata={
+        "description": "Needs of the plan shared with the request, most important first; "
+                       "empty when no plan is shared"})
+
+
 class RequestSummarySchema(Schema):
     id = fields.Integer()
     status = Line(metadata={"description": "pending, accepted, declined, withdrawn "
@@ -103,17 +122,15 @@ class RequestSummarySchema(Schema):
                                                      "current"})
     contact_withheld = Line(allow_none=True, metadata={
         "description": "Why contact details of an accepted request are hidden"})
+    coach_context = fields.Nested(CoachContextSchema, allow_none=True, metadata={
+        "description": "(Supporter) where the coach is and what they coach and need, to "
+                       "judge whether meeting in person is practical; null for the coach"})
 
 
 class RequestMessageSchema(Schema):
     sender = Line(data_key="from", attribute="from")
     body = Text()
     at = fields.DateTime()
-
-
-class PlanNeedViewSchema(Schema):
-    name = Line()
-    priority = fields.Integer()
 
 
 class PlanGoalViewSchema(Schema):

@@ -29,6 +29,11 @@ def request_support(supporter_id: int):
         context = support_requests.request_form_context(db.session, current_user, supporter_id)
     except Conflict as err:
         return render_template("requests/cannot_request.html", message=err.message), 409
+    standing = request_read_model.coach_standing(db.session, current_user, supporter_id)
+    if standing and standing["state"] == "waiting":
+        # The form could only be refused: say where the request stands instead.
+        return render_template("requests/new.html", standing=standing, form={}, errors={},
+                               **context), 409 if request.method == "POST" else 200
     errors, status = {}, 200
     if request.method == "POST":
         data = {**request.form.to_dict(), "supporter_id": supporter_id}

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from app.errors import DomainError, flatten_errors
 from app.extensions import db, limiter
 from app.schemas.search import SearchArgs
-from app.services import coach_profiles, directory, search_demand
+from app.services import coach_profiles, directory, request_read_model, search_demand
 from app.services.search import index_cache, search_support
 from app.web import bp
 
@@ -63,7 +63,11 @@ def supporter(supporter_id: int):
     """Show a supporter's public profile."""
     card = directory.public_profile(db.session, supporter_id)
     search_demand.remember(request.args.get("ref"))  # a widget's link from its search
-    return render_template("supporter.html", supporter=card)
+    # A signed-in person sees where they stand (a request waiting, work under way)
+    # rather than an offer the request form would refuse.
+    standing = (request_read_model.coach_standing(db.session, current_user, supporter_id)
+                if current_user.is_authenticated else None)
+    return render_template("supporter.html", supporter=card, standing=standing)
 
 
 def _with_coach_defaults(args: MultiDict) -> MultiDict:
