@@ -11,6 +11,10 @@ good, a message that cannot be built), becomes a dead letter: admins see them
 
 One message's failure is its own: whatever goes wrong with it is recorded on
 it, logged, and the sender goes on to the next.
+
+In development with no MAIL_SERVER, what a page queues is also printed to the
+console (``send_queued_after_request``), links and all, so someone trying the
+service locally can confirm an address or reset a password. It stays queued.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -25,7 +30,7 @@ from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context, render_template
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from app.models import OutboxMessage, User
@@ -78,6 +83,7 @@ def queue(session: Session, *, to: User, kind: str, subject: str, template: str,
     session.add(message)
     if has_request_context():
         g.mail_queued = True
+        g.setdefault("mail_queued_messages", []).append(message)
     return message
 
 
@@ -158,10 +164,18 @@ def send_due(session: Session, *, now: datetime | None = None, limit: int = 200)
 
 
 def send_queued_after_request(response):
-    """In development, send what this request queued at once (after its commit)."""
+    """In development, send what this request queued at once (after its commit).
+
+    Without a MAIL_SERVER, development prints it to the console instead.
+    """
     config = current_app.config
-    if g.get("mail_queued") and config.get("MAIL_SEND_IMMEDIATELY") and config.get(
-            "MAIL_SERVER"):
+    if not g.get("mail_queued"):
+        return response
+    if not config.get("MAIL_SERVER"):
+        if config.get("APP_ENV") == "development":
+            _print_queued()
+        return response
+    if config.get("MAIL_SEND_IMMEDIATELY"):
         from app.extensions import db
 
         try:
@@ -170,6 +184,24 @@ def send_queued_after_request(response):
             log.exception("Sending queued email after the request failed")
             db.session.rollback()
     return response
+
+
+def _print_queued() -> None:
+    """Print the messages this request queued and committed (a rollback queued none)."""
+    try:
+        for message in g.get("mail_queued_messages", ()):
+            if inspect(message).persistent:
+                print(console_text(message), file=sys.stdout, flush=True)
+    except Exception:  # a preview must never break the page
+        log.exception("Printing queued email after the request failed")
+
+
+def console_text(message: OutboxMessage) -> str:
+    """Return a queued message as the console shows it in development."""
+    rule = "-" * 72
+    return (f"{rule}\nEmail not sent: no MAIL_SERVER is set, so in development it is "
+            f"shown here.\nTo: {message.to_address}\nSubject: {message.subject}\n\n"
+            f"{message.body.rstrip()}\n{rule}")
 
 
 def backoff(attempts: int) -> timedelta:
