@@ -34,6 +34,11 @@ div { padding: 50px !important; }
   padding: 30px !important; }
 input, button, select, label, legend, h2, h3, h4, a, ol, ul, li, p, section, form, article {
   all: revert !important; font-size: 50px !important; width: 90px !important; }
+[data-coaching-support]::before { content: "INJECTED" !important; display: block !important;
+  height: 200px !important; }
+*::after { content: "AFTER" !important; display: block !important; height: 50px !important; }
+[data-coaching-support]::first-line { font-size: 60px !important; color: red !important; }
+[data-coaching-support]::first-letter { font-size: 90px !important; float: left !important; }
 """
 
 
@@ -75,7 +80,7 @@ class ClubSite:
         self.pages[path] = (
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>Leeds City AC</title><style>{css}</style></head>"
+            f"<title>Leeds City AC</title>{f'<style>{css}</style>' if css else ''}</head>"
             f"<body><main><h1>Leeds City AC</h1><p>Find a coach to learn from.</p>{body}"
             "</main></body></html>")
         return self.origin + path
@@ -213,11 +218,14 @@ def measure(page) -> dict:
         return [box.width, box.height];
       };
       const style = getComputedStyle(root.querySelector('.ct a'));
+      const host = root.host.getBoundingClientRect();
       return {
-        widget: size('section'), form: size('form'), input: size('#where'),
+        host: [host.width, host.height], widget: size('section'), form: size('form'),
+        input: size('#where'), title: size('.t'),
         button: size('.btn'), heading: size('.rh'), card: size('.card'),
         reasons: size('.reasons'),
-        title: [style.fontSize, style.color, style.fontFamily, style.textTransform],
+        link: [style.fontSize, style.color, style.fontFamily, style.textTransform],
+        pseudo: ['::before', '::after'].map((p) => getComputedStyle(root.host, p).content),
       };
     }""")
 
@@ -234,9 +242,12 @@ def test_host_page_css_cannot_change_the_widget(live_server, club_site, page, ph
         page.locator(f"{WIDGET} .card").first.wait_for()
         sizes[name] = measure(page)
     screenshot(page, "widget-hostile-host-css")
-    assert sizes["plain"]["title"] == sizes["hostile"]["title"]
-    assert sizes["plain"]["title"][0] == "17px"
-    for part in ("widget", "form", "input", "button", "heading", "card", "reasons"):
+    assert sizes["plain"]["link"] == sizes["hostile"]["link"]
+    assert sizes["plain"]["link"][0] == "17px"
+    # Nothing the page generates before, after or over the widget's first line gets in.
+    assert sizes["hostile"]["pseudo"] == ["none", "none"]
+    for part in ("host", "widget", "title", "form", "input", "button", "heading", "card",
+                 "reasons"):
         (width, height), other = sizes["plain"][part], sizes["hostile"][part]
         assert abs(width - other[0]) <= 1 and abs(height - other[1]) <= 1, (
             f"{part}: {width}x{height} on a plain page, {other[0]}x{other[1]} on a hostile one")
@@ -394,3 +405,204 @@ def test_widget_lists_in_person_then_online_and_widens(
     assert widget.locator("[data-widen]").count() == 0
     assert page.evaluate("() => document.querySelector('[data-coaching-support]')"
                          ".shadowRoot.activeElement.textContent") == heading.inner_text()
+
+
+# A club matching the widget to its site, through the only doors it has: --fmcs-*
+# custom properties and ::part(); everything else it says about the widget is ignored.
+CLUB_THEME = """
+.club-widget { --fmcs-accent: #7a1f3d; --fmcs-font: Georgia, serif; --fmcs-radius: 0px;
+  --fmcs-max-width: 1000px; --fmcs-max-height: 260px; color: lime !important; }
+.club-widget::part(card) { background: rgb(255, 250, 235); }
+.club-widget::part(button) { text-transform: uppercase; }
+"""
+
+
+def shadow(page, selector: str, script: str, host: str = WIDGET):
+    """Evaluate ``script`` (a function of the element) on ``selector`` in a widget."""
+    return page.evaluate(f"""() => {{
+      const el = document.querySelector({host!r}).shadowRoot.querySelector({selector!r});
+      return ({script})(el);
+    }}""")
+
+
+def test_clubs_size_and_theme_the_widget(live_server, club_site, page, phone_page, population,
+                                         make_widget_key, check_accessibility, screenshot):
+    key = make_widget_key(allowed_origins=[club_site.origin])
+    themed = script_embed(live_server.url, key.key, where="LS6 3QS", radius=25, limit=2)
+    themed = themed.replace("<div data-coaching-support", '<div class="club-widget" '
+                            "data-coaching-support")
+    url = club_site.page("/themed", themed + '<div data-coaching-support id="full" '
+                         'data-where="LS6 3QS" data-radius="25" data-cards="full"></div>',
+                         css=CLUB_THEME)
+    searches = []
+    page.on("request", lambda r: "/widget/api/v1/search" in r.url and searches.append(r.url))
+    page.goto(url)
+    themed_widget = page.locator(".club-widget")
+    more = themed_widget.locator("[data-more]")
+    expect(more).to_have_text("Show 1 more")
+    themed_names = themed_widget.locator("[data-results] .ct")
+    assert themed_names.all_inner_texts() == ["Nia Near", "Tom Technical"]
+    assert "limit=2" in searches[0]
+
+    # The club's colours, font, corners, width and height; its other rules stay outside.
+    assert shadow(page, "form .btn", "el => getComputedStyle(el).backgroundColor") \
+        == "rgb(122, 31, 61)"
+    assert shadow(page, "form .btn", "el => getComputedStyle(el).textTransform") == "uppercase"
+    assert shadow(page, ".t", "el => getComputedStyle(el).fontFamily") == "Georgia, serif"
+    assert shadow(page, ".t", "el => getComputedStyle(el).color") == "rgb(29, 36, 51)"
+    assert shadow(page, ".card", "el => [getComputedStyle(el).backgroundColor, "
+                  "getComputedStyle(el).borderRadius]") == ["rgb(255, 250, 235)", "0px"]
+    assert themed_widget.bounding_box()["width"] == 1000
+    assert page.locator("#full").bounding_box()["width"] == 720  # the default, if not widened
+    # Past its maximum height the list scrolls inside the widget.
+    box = shadow(page, ".sc", "el => [el.clientHeight, el.scrollHeight]")
+    assert box[0] <= 260 < box[1]
+    # Compact cards by default; a club may ask for full ones.
+    compact = shadow(page, ".card", "el => el.getBoundingClientRect().height")
+    full = shadow(page, ".card", "el => el.getBoundingClientRect().height", host="#full")
+    assert full > compact * 1.3, (full, compact)
+    check_accessibility(page, context=WIDGET)
+    screenshot(page, "widget-themed-desktop")
+
+    # "Show more" brings the next results and moves focus to the first of them.
+    more.click()
+    expect(themed_widget.locator("[data-results] .card")).to_have_count(3)
+    assert "page=2" in searches[-1] and "limit=2" in searches[-1]
+    assert themed_names.all_inner_texts() == ["Nia Near", "Tom Technical", "Faye Further"]
+    expect(more).to_be_hidden()
+    assert shadow(page, ".sc", "el => el.getRootNode().activeElement.textContent") \
+        == "Faye Further"
+    assert themed_widget.locator(".all a").inner_text() == "Search on Find My Coaching Support"
+
+    # On a phone the widened widget still fits the screen.
+    phone_page.goto(url)
+    phone_page.locator(".club-widget [data-more]").wait_for()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    check_accessibility(phone_page, context=WIDGET)
+    screenshot(phone_page, "widget-themed-phone")
+
+
+def test_widgets_added_later_render_once_and_tell_the_page_what_happens(
+        live_server, club_site, page, population, make_widget_key, screenshot):
+    key = make_widget_key(allowed_origins=[club_site.origin])
+    service = live_server.url
+    # The strictest policy the README asks clubs for: no inline style or script needed.
+    policy = (f"default-src 'none'; script-src {service}; connect-src {service}; "
+              "style-src 'self'")
+    url = club_site.page("/later", f'<script src="{service}/widget.js" data-key="{key.key}" '
+                         'async></script><div id="slot"></div>',
+                         headers={"Content-Security-Policy": policy})
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m))
+    page.goto(url)
+    page.wait_for_function("window.FindMyCoachingSupport")
+    page.evaluate("""() => {
+      window.seen = [];
+      for (const name of ['fmcs:search', 'fmcs:open']) {
+        document.addEventListener(name, (e) => window.seen.push([e.type, e.detail, e.target.id]));
+      }
+      const div = document.createElement('div');
+      div.id = 'late';
+      Object.assign(div.dataset, {coachingSupport: '', where: 'LS6 3QS', radius: '25',
+                                  target: '_blank'});
+      document.querySelector('main').append(div);
+      // A div that becomes a widget when the page marks it as one.
+      document.querySelector('#slot').setAttribute('data-coaching-support', '');
+    }""")
+    late = page.locator("#late")
+    expect(late.locator("[data-results] .card")).to_have_count(3)
+    expect(page.locator("#slot form")).to_have_count(1)
+    # Styled under that policy: the constructed style sheet needs no 'unsafe-inline'.
+    assert shadow(page, "form .btn", "el => getComputedStyle(el).backgroundColor",
+                  host="#late") == "rgb(11, 95, 165)"
+    assert violations == []
+
+    # Started again, by hand or by the page moving it, it does not render twice.
+    again = page.evaluate("""() => {
+      const late = document.querySelector('#late');
+      FindMyCoachingSupport.start(late);
+      FindMyCoachingSupport.start();
+      document.querySelector('main').prepend(late);
+      const loose = document.createElement('div');
+      loose.setAttribute('data-coaching-support', '');
+      FindMyCoachingSupport.start(loose);  // not in the page yet: renders all the same
+      FindMyCoachingSupport.start(loose);
+      return [late.shadowRoot.querySelectorAll('section').length,
+              loose.shadowRoot.querySelectorAll('section').length];
+    }""")
+    assert again == [1, 1]
+    seen = page.evaluate("window.seen")
+    assert seen == [["fmcs:search", {"count": 3, "in_person": 3, "online": 0}, "late"]]
+
+    # Profile links open in a new tab when the club asks, and say which supporter.
+    link = late.locator("[data-results] .ct a").first
+    assert (link.get_attribute("target"), link.get_attribute("rel")) == ("_blank", "noopener")
+    with page.expect_popup() as popup:
+        link.click()
+    nia = population["near_mentor"]
+    assert popup.value.url.startswith(f"{service}/supporters/{nia.id}?ref=")
+    assert page.evaluate("window.seen")[-1] == ["fmcs:open", {"supporter": nia.id}, "late"]
+    assert page.locator("#slot [data-results]").count() == 0  # nobody searched there
+    screenshot(page, "widget-added-later")
+
+
+WIDGET_JS = "app/static/widget/widget.js"
+# Stand-ins for the Welsh catalogue (written later), one form per CLDR category in order.
+WELSH_FORMS = ["zero", "one", "two", "few", "many", "other"]
+
+
+@pytest.fixture
+def welsh_catalogue(monkeypatch, tmp_path):
+    """Make the Welsh catalogue hold a few of the widget's strings."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from app import i18n
+
+    catalog = Catalog(locale="cy")
+    catalog.add("Find coaching support", "Dod o hyd i gymorth hyfforddi",
+                locations=[(WIDGET_JS, 1)])
+    catalog.add(("{n} within {km} of {place}", "{n} within {km} of {place}"),
+                tuple(f"{{n}} o fewn {{km}} i {{place}} ({form})" for form in WELSH_FORMS),
+                locations=[(WIDGET_JS, 1)])
+    path = tmp_path / "cy" / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+    monkeypatch.setattr(i18n, "_TRANSLATIONS", tmp_path)
+    i18n.widget_catalogue.cache_clear()
+    yield
+    i18n.widget_catalogue.cache_clear()
+
+
+def test_widget_speaks_the_language_its_club_asks_for(
+        live_server, club_site, page, phone_page, population, make_widget_key, welsh_catalogue,
+        check_accessibility, screenshot):
+    key = make_widget_key(allowed_origins=[club_site.origin])
+    embed = script_embed(live_server.url, key.key, where="LS6 3QS", radius=10, lang="cy")
+    # A French page showing a Welsh widget, and one asking for a language not offered.
+    url = club_site.page("/cymraeg", embed + '<div data-coaching-support data-lang="fr" '
+                         'data-where="LS6 3QS" data-radius="10"></div>', lang="fr")
+    asked = []
+    page.on("request", lambda r: "/widget/api/v1/" in r.url and asked.append(r.url))
+    welsh, other = '[data-lang="cy"]', '[data-lang="fr"]'
+    for each in (page, phone_page):
+        each.goto(url)
+        expect(each.locator(f"{welsh} .rh")).to_have_text(
+            "2 o fewn 10 km i LS6 3QS (two) · 0 online")  # Intl.PluralRules("cy"): two
+        expect(each.locator(f"{other} .rh")).to_have_text("2 within 10 km of LS6 3QS · 0 online")
+        assert each.locator(f"{welsh} h2").inner_text() == "Dod o hyd i gymorth hyfforddi"
+        # Strings the catalogue does not hold yet stay in English.
+        assert each.locator(f"{welsh} label[for=where]").inner_text() == \
+            "Postcode, town or ZIP code"
+        langs = each.evaluate("""() => [...document.querySelectorAll('[data-coaching-support]')]
+          .map((host) => [host.lang, host.shadowRoot.querySelector('section').lang])""")
+        assert langs == [["cy", "cy"], ["en-GB", "en-GB"]]
+        check_accessibility(each, context=welsh)
+        check_accessibility(each, context=other)
+    screenshot(page, "widget-welsh-desktop")
+    screenshot(phone_page, "widget-welsh-phone")
+    assert {u.split("?")[0].rsplit("/", 1)[1] for u in asked if "lang=cy" in u} == {
+        "config", "search"}
+    assert {u.split("?")[0].rsplit("/", 1)[1] for u in asked if "lang=en" in u} == {
+        "config", "search"}
