@@ -85,3 +85,13 @@ def test_livez_needs_no_database():
     response = app.test_client().get("/livez")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_home_place_box_offers_the_search_forms_suggestions(client):
+    html = client.get("/").get_data(as_text=True)
+    box = re.search(r'<input id="hero-where"[^>]*>', html).group(0)
+    # The same combobox as the search form's, driven by the same script.
+    assert 'role="combobox"' in box and "data-place-suggestions" in box
+    listbox = re.search(r'aria-controls="([^"]+)"', box).group(1)
+    assert re.search(rf'<ul id="{listbox}" class="suggestions" role="listbox"', html)
+    assert '<script src="/static/js/search.js">' in html

@@ -187,3 +187,36 @@ def test_a_coachs_search_starts_from_their_profile_and_plan_everywhere(
     # The search form itself says exactly what is wanted: unticked needs stay out.
     from_form = coach.get("/search?where=LS1+4DY&filters=1").get_data(as_text=True)
     assert not any("needs" in r for r in _reasons(from_form))
+
+
+# --- "Use my location": the page names the area, never the point ---------------------------
+
+def _visible_text(soup) -> str:
+    for hidden in soup.select("script, input[type=hidden], [hidden]"):
+        hidden.decompose()
+    return _text(soup)
+
+
+@pytest.mark.parametrize("point, area, box", [
+    ((53.82, -1.58), "near LS6", "LS6"),  # Leeds, from a browser's position
+    ((34.09, -118.41), "near Beverly Hills, CA", "Beverly Hills, CA"),
+    ((10.0, -30.0), None, ""),  # mid-Atlantic: no named area, so no name at all
+])
+def test_a_search_from_a_position_names_the_area_in_the_title_heading_box_and_map(
+        client, two_supporters, point, area, box):
+    import json
+
+    lat, lon = point
+    response, soup = page(client, lat=str(lat), lon=str(lon), other_countries="true")
+    assert response.status_code == 200
+    where = f"your location ({area})" if area else "your location"
+    assert _text(soup.find(id="results-heading")).split(" · ")[0].endswith(f"km of {where}")
+    assert soup.title.string.startswith(f"Supporters near {box or 'your location'} · ")
+    # The box shows what was searched, and nothing finer than the area.
+    assert soup.find("input", id="where")["value"] == box
+    data = json.loads(soup.find(id="map-data").string)
+    assert data["origin"]["tooltip"] == (f"Your location, {area}" if area else "Your location")
+    assert "label" not in data["origin"]
+    shown = _visible_text(soup) + " " + soup.title.string
+    assert "near near" not in shown
+    assert f"{lat:.2f}" not in shown and f"{lat:.4f}" not in shown and f"{lon:.2f}" not in shown
