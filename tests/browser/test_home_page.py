@@ -31,3 +31,18 @@ def test_skip_link_is_first_for_keyboard_users(live_server, page):
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_home_place_box_suggests_places_like_the_search_form(live_server, phone_page):
+    phone_page.goto(live_server.url + "/")
+    phone_page.locator("#hero-where").press_sequentially("Gatesh", delay=30)
+    option = phone_page.locator("#hero-where-suggestions [role=option]").first
+    option.wait_for()
+    assert "Gateshead" in option.inner_text()
+    phone_page.keyboard.press("ArrowDown")
+    assert phone_page.get_attribute("#hero-where", "aria-activedescendant") == \
+        option.get_attribute("id")
+    phone_page.keyboard.press("Enter")  # chooses the suggestion, does not send yet
+    assert phone_page.input_value("#hero-where") == "Gateshead"
+    phone_page.keyboard.press("Enter")
+    phone_page.wait_for_url("**/search?where=Gateshead")

@@ -366,3 +366,30 @@ def test_a_thin_search_explains_offers_the_nearest_then_online_and_widens(
     assert result_names(page) == ["Wes Wick"]
     assert page.input_value("#radius_km") == "30"
     assert page.is_checked("input[name=mode][value=in_person]"), "widening lost the mode"
+
+
+def test_use_my_location_names_the_area_and_keeps_the_point_coarse(
+        live_server, phone_page, population, check_accessibility, screenshot):
+    phone_page.context.grant_permissions(["geolocation"], origin=live_server.url)
+    phone_page.context.set_geolocation({"latitude": 53.81764, "longitude": -1.58223})
+    phone_page.goto(live_server.url + "/search")
+    phone_page.click("#use-location")
+    phone_page.wait_for_url(re.compile(r"lat="))
+    # The link carries the point to two decimals (about a kilometre), and no place text.
+    assert "lat=53.82&lon=-1.58&" in phone_page.url and "where=&" in phone_page.url
+    assert phone_page.input_value("#where") == "LS6"
+    assert heading(phone_page).startswith("3 within 25 km of your location (near LS6)")
+    assert phone_page.title().startswith("Supporters near LS6 · ")
+    assert "near near" not in phone_page.locator("body").inner_text()
+    assert result_names(phone_page)[0] == "Nia Near"
+    # Changing the search keeps searching from there; typing a place replaces it.
+    phone_page.select_option("#radius_km", "10")
+    phone_page.locator(".search-form button[type=submit]").click()
+    phone_page.wait_for_url(re.compile(r"radius_km=10"))
+    assert heading(phone_page).startswith("2 within 10 km of your location (near LS6)")
+    phone_page.fill("#where", "Bradford")
+    phone_page.locator(".search-form button[type=submit]").click()
+    phone_page.wait_for_url(re.compile(r"where=Bradford"))
+    assert "lat=&lon=&" in phone_page.url
+    check_accessibility(phone_page)
+    screenshot(phone_page, "search-from-my-location-phone")
