@@ -73,7 +73,7 @@ def test_reasons_after_the_first_two_wait_behind_a_summary_that_counts_them(clie
     _, soup = page(client, where="LS6 3QS")
     card = soup.select_one("[data-testid=results] article.card")
     shown = [li.get_text() for li in card.select(".why > .reasons > li")]
-    hidden = [li.get_text() for li in card.select(".more-reasons .reasons li")]
+    hidden = [li.get_text() for li in card.select(".more-reasons .reasons-rest li")]
     assert len(shown) > 2 and hidden == shown[2:]
     # The wide screen's copy of the rest is the same reasons, marked to hide on a phone.
     assert [li.get_text() for li in card.select(".why > .reasons > li.reason-wide")] == hidden

@@ -62,7 +62,7 @@ def test_cards_and_list_fit_a_page_and_phones_fold_reasons(live_server, page, ph
         else:
             assert not wide_reason.is_visible() and summary.is_visible()
             assert summary.inner_text().endswith("more reasons")
-            rest = card.locator(".more-reasons .reasons li").first
+            rest = card.locator(".more-reasons .reasons-rest li").first
             assert not rest.is_visible()
             summary.click()
             assert rest.is_visible()
