@@ -259,7 +259,8 @@ def _query(session: Session, snapshot, plan: DevelopmentPlan, settings: dict):
              if pn.need.key in snapshot.taxonomy.needs]
     mode = settings["mode"]
     if profile is not None and profile.latitude is not None:
-        origin = Origin(profile.place_label or "", "postcode", profile.outward_code,
+        origin = Origin(public_town(profile.outward_code, profile.place_label) or "",
+                        "postcode", profile.outward_code,
                         profile.latitude, profile.longitude, country=profile.country)
     else:
         # Nowhere to measure from: only online support can be offered.

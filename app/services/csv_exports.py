@@ -29,6 +29,7 @@ from app.services import audit, csv_files
 from app.services.capacity import active_engagements_by_supporter
 from app.services.eligibility import searchable, supporter_status
 from app.services.permissions import require_admin
+from app.services.profile_fields import public_town
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def _supporters(session: Session, today: date) -> tuple[list[str], Iterable[list
                    "; ".join(g.key for g in p.event_groups),
                    qualification.key if qualification else None,
                    qualification.framework.key if qualification else None, p.club, p.postcode,
-                   p.outward_code, p.place_label, p.country, p.offers_online, p.travel_km,
+                   p.outward_code, public_town(p.outward_code, p.place_label), p.country,
+                   p.offers_online, p.travel_km,
                    p.capacity, engaged.get(p.id, 0), max(p.capacity - engaged.get(p.id, 0), 0),
                    p.verified_at, p.verified_by.email if p.verified_by else None,
                    p.licence_expires_on, p.safeguarding_checked_on, p.safeguarding_scheme,
