@@ -476,8 +476,9 @@ dt{font-weight:600}
         const said = [days && (days === 1 ? _("Usually replies within a day")
           : ngettext("Usually replies within {n} day", "Usually replies within {n} days", days)),
         s.active_this_month && _("Active this month")].filter(Boolean).join(" · ");
-        return said && h(full ? "p" : "span", {class: "where", "data-responsiveness": true},
-          full ? said : ` · ${said}`);
+        const line = said && h(full ? "p" : "span", {class: "where", "data-responsiveness": true},
+          said);
+        return full || !line ? line : [" · ", line];
       }
 
       function card(s) {
