@@ -495,7 +495,7 @@ def test_widgets_added_later_render_once_and_tell_the_page_what_happens(
     violations = []
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m))
     page.goto(url)
-    page.wait_for_function("window.FindMyCoachingSupport")
+    page.wait_for_function("() => window.FindMyCoachingSupport")  # no eval under this CSP
     page.evaluate("""() => {
       window.seen = [];
       for (const name of ['fmcs:search', 'fmcs:open']) {
