@@ -145,7 +145,7 @@ def _field_message(field: fields.Field, key: str, w: dict) -> str | None:
     if key == "invalid":
         for kind, message in _INVALID:
             if isinstance(field, kind):
-                return gettext(message, **w)
+                return message(w)
         return gettext("%(Label)s is not in a form we can read.", **w)
     if key == "too_large":
         return gettext("%(Label)s is too large a number.", **w)
@@ -160,17 +160,20 @@ def _field_message(field: fields.Field, key: str, w: dict) -> str | None:
 
 # What each kind of field holds, for its "not a valid ..." message (most specific first).
 _INVALID = (
-    (fields.Email, "Enter %(label)s, like name@example.org."),
-    (fields.URL, "%(Label)s must be a web address, like https://example.org."),
-    (fields.Integer, "%(Label)s must be a whole number."),
-    (fields.Number, "%(Label)s must be a number."),
-    (fields.Boolean, "%(Label)s must be yes or no (true or false)."),
-    (fields.DateTime, "%(Label)s must be a date and time, like 2026-03-31T14:00:00Z."),
-    (fields.Date, "%(Label)s must be a date, like 2026-03-31."),
-    (fields.Time, "%(Label)s must be a time of day, like 14:30."),
-    (fields.List, "%(Label)s must be a list."),
-    (fields.Mapping, "%(Label)s must be a set of names and values (an object)."),
-    (fields.String, "%(Label)s must be text."),
+    (fields.Email, lambda w: gettext("Enter %(label)s, like name@example.org.", **w)),
+    (fields.URL, lambda w: gettext(
+        "%(Label)s must be a web address, like https://example.org.", **w)),
+    (fields.Integer, lambda w: gettext("%(Label)s must be a whole number.", **w)),
+    (fields.Number, lambda w: gettext("%(Label)s must be a number.", **w)),
+    (fields.Boolean, lambda w: gettext("%(Label)s must be yes or no (true or false).", **w)),
+    (fields.DateTime, lambda w: gettext(
+        "%(Label)s must be a date and time, like 2026-03-31T14:00:00Z.", **w)),
+    (fields.Date, lambda w: gettext("%(Label)s must be a date, like 2026-03-31.", **w)),
+    (fields.Time, lambda w: gettext("%(Label)s must be a time of day, like 14:30.", **w)),
+    (fields.List, lambda w: gettext("%(Label)s must be a list.", **w)),
+    (fields.Mapping, lambda w: gettext(
+        "%(Label)s must be a set of names and values (an object).", **w)),
+    (fields.String, lambda w: gettext("%(Label)s must be text.", **w)),
 )
 
 

@@ -106,7 +106,7 @@ def test_the_supporter_sees_the_coachs_area_distance_level_and_needs(pair):
     assert f"Near BD1 (Bradford), about {km} km from you" in area
     assert "Sessional Coach" in page
     assert "Sprints, hurdles and relays, Jumps" in page
-    needs = re.search(r'data-testid="coach-needs">.*?</div>', page, re.S).group(0)
+    needs = re.search(r'data-testid="plan-needs">.*?</ul>', page, re.S).group(0)
     assert needs.index("Technical model") < needs.index("Strength")
     assert BRADFORD["postcode"] not in page  # the area only, never the postcode
 

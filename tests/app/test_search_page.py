@@ -83,7 +83,9 @@ def test_profile_page_has_a_call_to_action(client, two_supporters):
     soup = BeautifulSoup(response.data, "html.parser")
     assert response.status_code == 200
     assert soup.h1.get_text(strip=True) == near.user.display_name
-    assert soup.find("a", string=re.compile("Request support"))
+    # Signed out, the call is to sign in and come back here.
+    action = soup.find("a", string=re.compile("Sign in to send a request"))
+    assert action["href"] == f"/sign-in?next=/supporters/{near.id}"
 
 
 def test_unknown_profile_is_404_page(client):

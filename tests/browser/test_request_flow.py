@@ -166,3 +166,70 @@ def test_account_and_profile_pages_pass_axe_at_both_widths(live_server, browser,
         screenshot(page, f"supporter-profile-error-{suffix}")
     finally:
         context.close()
+
+
+def test_coach_sees_a_waiting_request_and_the_supporter_sees_where_the_coach_is(
+        live_server, browser, page, make_account, make_supporter, make_plan, session,
+        check_accessibility, screenshot):
+    from sqlalchemy import select
+
+    from app.models import CoachProfile, Qualification
+
+    base = live_server.url
+    coach = make_account(roles=["coach"], name="Bea Coach", email="bea@example.com")
+    session.add(CoachProfile(user_id=coach.id, latitude=53.7950, longitude=-1.7520,
+                             postcode="BD1 1HY", outward_code="BD1", place_label="Bradford",
+                             qualification=session.scalar(select(Qualification).where(
+                                 Qualification.key == "uk_sessional_coach"))))
+    session.commit()
+    make_plan(coach, needs={"technical_model": 5})
+    helper = make_supporter(user=make_account(roles=["supporter"], name="Ivy Helper",
+                                              email="ivy@example.com"),
+                            roles=["mentor", "co_coach"])
+    profile_url = f"{base}/supporters/{helper.id}"
+
+    # The coach sends the form without choosing the kind of support: told beside it.
+    sign_in(page, base, "bea@example.com", PASSWORD)
+    page.goto(profile_url + "/request")
+    page.click("form.form-panel button[type=submit]")
+    page.wait_for_selector("#role-error")
+    assert "Choose the support you would like." in page.inner_text("fieldset#role")
+    check_accessibility(page)
+    screenshot(page, "request-form-error-desktop")
+    page.check("input[name=role][value=mentor]")
+    page.click("form.form-panel button[type=submit]")
+    page.wait_for_url(re.compile(r"/requests/\d+$"))
+
+    # Back on the profile, the request's state, not another offer to send one.
+    page.goto(profile_url)
+    state = page.inner_text("[data-testid=request-state]")
+    assert "Your request is waiting for Ivy Helper's answer (sent today)." in state
+    assert page.locator("text=Request support").count() == 0
+    check_accessibility(page)
+    screenshot(page, "profile-request-waiting-desktop")
+
+    # The supporter, on a phone, sees where the coach is and what they need.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True, device_scale_factor=2)
+    supporter_page = phone.new_page()
+    try:
+        sign_in(supporter_page, base, "ivy@example.com", PASSWORD)
+        supporter_page.goto(base + "/requests")
+        assert "near BD1" in supporter_page.inner_text("[data-testid=received]")
+        supporter_page.click("[data-testid=received] a")
+        supporter_page.wait_for_url(re.compile(r"/requests/\d+$"))
+        area = supporter_page.inner_text("[data-testid=coach-area]")
+        assert re.search(r"Near BD1 \(Bradford\), about \d+ km from you", area)
+        assert "Technical model" in supporter_page.inner_text("[data-testid=plan-needs]")
+        assert "Sessional Coach" in supporter_page.inner_text("main")
+        assert "BD1 1HY" not in supporter_page.content()
+        check_accessibility(supporter_page)
+        screenshot(supporter_page, "request-coach-context-phone")
+        width = supporter_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the request page scrolls sideways on a phone"
+        supporter_page.goto(profile_url)
+        assert "your own profile" in supporter_page.inner_text("[data-testid=request-state]")
+        check_accessibility(supporter_page)
+        screenshot(supporter_page, "profile-own-phone")
+    finally:
+        phone.close()
