@@ -35,6 +35,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_TRANSLATIONS))
     babel.init_app(app, locale_selector=select_language)
+    # A {% trans %} block's line breaks and indentation are not part of its message.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, html_lang=html_lang,
                                  current_language=current_language)
 

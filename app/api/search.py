@@ -7,6 +7,7 @@ import functools
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from app.extensions import db, limiter
 from app.schemas.places import PlacesArgs, PlaceSchema
@@ -59,7 +60,7 @@ class Search(MethodView):
                   limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"],
                                 on_breach=search_demand.note_refused)]
 
-    @blp.arguments(SearchArgs, location="query")
+    @blp.arguments(SearchArgs, location="query", unknown=RAISE)
     @blp.response(200, SearchResponseSchema)
     @blp.alt_response(404, description="The place given in `where` is unknown")
     @blp.alt_response(422, description="Invalid input; `errors` names each field")
