@@ -8,7 +8,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf import csrf as flask_wtf_csrf
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -26,6 +26,21 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
+
+
+class CSRFProtect(flask_wtf_csrf.CSRFProtect):
+    """Flask-WTF's CSRF protection, refusing (400) rather than failing (500) on a form
+    part whose name cannot be read: werkzeug gives it the name None, and Flask-WTF's
+    search for a prefixed token field calls ``None.endswith``."""
+
+    def _get_csrf_token(self):
+        from flask import request
+
+        if any(key is None for key in request.form):
+            return None
+        return super()._get_csrf_token()
+
+
 csrf = CSRFProtect()
 login_manager = LoginManager()
 talisman = Talisman()

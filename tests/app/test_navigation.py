@@ -24,8 +24,9 @@ def test_visitors_get_a_folding_menu_without_the_api_which_is_in_the_footer(clie
     details = soup.select_one("nav details.menu")
     assert details.summary.get_text(strip=True) == "Menu"
     assert details.get("open") is None  # folded until asked, phones show only "Menu"
+    # The other language is the menu's last item (phones), back to the same page.
     assert menu(soup) == {"Home": "/", "Find support": "/search", "Sign in": "/sign-in",
-                          "Sign up": "/sign-up"}
+                          "Sign up": "/sign-up", "Cymraeg": "/language/cy?next=/search"}
     assert account_menu(soup) is None
     # The page one is on is marked, and only that one.
     assert [a.get_text(strip=True) for a in soup.select("nav [aria-current]")] == ["Find support"]

@@ -67,3 +67,11 @@ def test_over_https_a_json_change_needs_a_referer_from_this_site(coach):
                            headers={**headers, "Referer": "https://localhost/account"},
                            base_url="https://localhost")
     assert allowed.status_code == 200, allowed.get_json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/admin/import", "/sign-in"])
+def test_a_form_part_without_a_name_is_refused_not_a_server_error(client, path):
+    body = b'--b\r\nContent-Disposition: form-data\r\n\r\nnull\r\n--b--\r\n'
+    response = client.post(path, data=body,
+                           headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 400
