@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app.schemas.widget import normalise_origin
@@ -446,6 +447,12 @@ def test_admin_issues_a_key_and_gets_the_embed_code(visitor, make_user, session)
     assert "parent_origin=https%3A%2F%2Fheadingley-harriers.example" in page
     assert "parent_origin=http%3A%2F%2Flocalhost%3A5000" in page
     assert "http://localhost/embed.js" in page
+    # The options and theming a webmaster can use, and a preview in Welsh.
+    options = BeautifulSoup(page, "html.parser").select_one("[data-testid=widget-options]")
+    assert [dt.get_text() for dt in options.select("dt")] == [
+        'data-lang="cy"', 'data-limit="5"', 'data-cards="full"', 'data-target="_blank"']
+    assert "--fmcs-accent" in page and "::part(card)" in page
+    assert 'data-coaching-support data-lang="cy"' in page
     assert "Headingley Harriers" in admin.get("/admin/widget-keys").get_data(as_text=True)
 
 

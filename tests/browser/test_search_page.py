@@ -144,9 +144,27 @@ def test_profile_page_passes_axe(live_server, page, population, check_accessibil
                                  screenshot):
     page.goto(f"{live_server.url}/supporters/{population['near_mentor'].id}")
     assert page.locator("h1").inner_text() == "Nia Near"
-    assert page.locator("text=Request support").count() == 1
+    assert page.locator("text=Sign in to send a request").count() == 1
     check_accessibility(page)
     screenshot(page, "profile-desktop")
+
+
+def test_the_search_in_welsh_at_both_widths(live_server, page, phone_page, population,
+                                            check_accessibility, screenshot):
+    for browser, name in ((page, "desktop"), (phone_page, "phone")):
+        browser.goto(live_server.url + "/search?where=LS6+3QS&mode=in_person")
+        # The language link sits beside the menu on a desktop, in it on a phone.
+        if name == "phone":
+            browser.locator("summary.menu-button").first.click()
+        browser.get_by_role("link", name="Cymraeg").click()
+        browser.wait_for_url(re.compile(r"/search\?where=LS6"))
+        assert browser.locator("html").get_attribute("lang") == "cy"
+        assert browser.locator("h1").inner_text() == "Dod o hyd i gymorth hyfforddi"
+        assert result_names(browser)[0] == "Nia Near"
+        first = browser.locator("[data-testid=results] article").first
+        assert "4 km i ffwrdd" in first.locator(".reasons").inner_text()
+        check_accessibility(browser)
+        screenshot(browser, f"search-welsh-{name}")
 
 
 def test_search_on_a_phone(live_server, phone_page, population, screenshot):
