@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
 
 def select_language() -> str:
     """Choose the language of this request's answer."""
-    if not request:
+    if not has_request_context():  # a command: emails and reports in the default language
         return DEFAULT
     asked = request.args.get("lang")
     if request.blueprint in _WITHOUT_SESSION:

@@ -39,6 +39,7 @@ from app.models import (
     SupporterProfile,
     User,
     UserRole,
+    WidgetKey,
 )
 from app.models.profiles import (
     coach_event_groups,
@@ -99,7 +100,18 @@ def seed_demo(
     seed_request_history(session, rng, now, coach_ids)
     session.flush()  # the database's triggers tell every search index
     seed_search_demand(session, world, rng, today)
+    _seed_widget_key(session, now)
     return _counts(session, created=True)
+
+
+def _seed_widget_key(session: Session, now: datetime) -> None:
+    """A club's widget key, so the admin's widget page has its embed code and a preview."""
+    from app.services.widget_keys import new_key
+
+    session.add(WidgetKey(
+        key=new_key(), club_name="Headingley Harriers (demo)", created_at=now,
+        allowed_origins=["http://127.0.0.1:5000", "http://localhost:5000"],
+        presets={"where": "LS6 3QS", "radius_km": 25}, rate_limit_per_minute=60))
 
 
 def _counts(session: Session, *, created: bool) -> DemoCounts:

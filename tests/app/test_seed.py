@@ -153,6 +153,11 @@ def test_demo_accounts_can_be_named(full_demo):
     emails = set(full_demo.scalars(sa.select(User.email)))
     assert {"admin@example.org", "coach@example.org", "supporter@example.org",
             "developer@example.org"} <= emails
+    # A club's widget key, live for `make run`'s address, so its page previews the widget.
+    from app.models import WidgetKey
+
+    key = full_demo.scalar(sa.select(WidgetKey))
+    assert key.revoked_at is None and "http://127.0.0.1:5000" in key.allowed_origins
 
 
 def test_demo_coach_finds_the_demo_mentor_nearby(full_demo, client):

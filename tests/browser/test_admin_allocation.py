@@ -115,7 +115,7 @@ def allocate_and_publish(page, base, width, suffix, national, session, check_acc
     page.click("summary:has-text('Choose who is in the pool')")
     sams = page.locator(".pool-choices label:has-text('Sam Patel')").all_inner_texts()
     assert len(sams) == 3 and len(set(sams)) == 3  # namesakes told apart by place and club
-    assert "(228 of 228 in)" in page.inner_text("summary")
+    assert "(228 of 228 in)" in page.inner_text("main summary")
     look("pool")
 
     page.click("button:has-text('Propose an allocation')")

@@ -156,7 +156,7 @@ def test_the_search_in_welsh_at_both_widths(live_server, page, phone_page, popul
         # The language link sits beside the menu on a desktop, in it on a phone.
         if name == "phone":
             browser.locator("summary.menu-button").first.click()
-        browser.get_by_role("link", name="Cymraeg").click()
+        browser.get_by_role("link", name="Cymraeg").first.click()
         browser.wait_for_url(re.compile(r"/search\?where=LS6"))
         assert browser.locator("html").get_attribute("lang") == "cy"
         assert browser.locator("h1").inner_text() == "Dod o hyd i gymorth hyfforddi"
