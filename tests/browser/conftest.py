@@ -134,3 +134,14 @@ def screenshot():
         return path
 
     return take
+
+
+def sign_in(page, base: str, email: str, password: str | None = None) -> None:
+    """Sign in through the form, as a person does, and wait to land where their work is."""
+    from ..conftest import PASSWORD
+
+    page.goto(base + "/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", password or PASSWORD)
+    page.click("form.form-panel button[type=submit]")
+    page.wait_for_url(lambda url: "/sign-in" not in url)

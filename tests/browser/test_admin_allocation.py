@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from app.models import AllocationPlacement, CoachProfile, Engagement, Qualification
 
-from ..conftest import PASSWORD
 from ..places import BRADFORD, CITY_CENTRE, HEADINGLEY, LONDON, MANCHESTER, YORK
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 PILOT = "Advanced Coach pilot"
@@ -65,14 +65,6 @@ def national(make_account, make_supporter, make_plan, make_engagement, session):
     return {"developers": developers, "sams": sams, "coaches": coaches}
 
 
-def sign_in(page, base):
-    page.goto(base + "/sign-in")
-    page.fill("#email", "ada@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(lambda url: not url.endswith("/sign-in"))  # wherever an admin lands
-
-
 def looks_right(page, width, check_accessibility, screenshot, name, twin=None):
     """One h1, axe-clean, no sideways scrolling; then photographed.
 
@@ -108,7 +100,7 @@ def allocate_and_publish(page, base, width, suffix, national, session, check_acc
         looks_right(page, width, check_accessibility, screenshot,
                     f"allocation-national-{name}-{suffix}", twin)
 
-    sign_in(page, base)
+    sign_in(page, base, "ada@example.com")
     page.goto(base + "/admin/allocations")
     assert f"{PILOT}: 12 coaches, 9 waiting for a coach developer, 3 already placed" in \
         page.inner_text("[data-testid=cohorts]")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import PASSWORD
 from ..places import BRADFORD, HEADINGLEY
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 ADMIN = "ada@example.com"
@@ -30,20 +30,11 @@ def world(make_account, make_supporter, make_engagement, client):
             assert response.status_code == 200
 
 
-def sign_in(page, base):
-    page.goto(base + "/sign-in")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_load_state()
-    assert "/sign-in" not in page.url
-
-
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 def test_the_coverage_map_draws_and_is_accessible(world, live_server, page, phone_page,
                                                   check_accessibility, screenshot, width):
     tab = page if width == "desktop" else phone_page
-    sign_in(tab, live_server.url)
+    sign_in(tab, live_server.url, ADMIN)
     tab.goto(live_server.url + "/admin/coverage")
     map_box = tab.locator("#coverage-map")
     # Every area with a centre is a circle; the map is shown once drawn.

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,6 @@ def queue_world(make_account, make_supporter, session):
         "bio": "Throws coach.", "club": "Leeds City AC",
         "safeguarding_expires_on": NEXT_YEAR, "licence_expires_on": NEXT_YEAR})
     session.commit()
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/sign-in")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
 
 
 @pytest.mark.parametrize("width, suffix", [(1280, "desktop"), (390, "phone")])

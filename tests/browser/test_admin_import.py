@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,14 +38,6 @@ def admin(make_account):
     return make_account(roles=["admin"], name="Ada Admin", email="ada@example.com")
 
 
-def sign_in(page, base):
-    page.goto(base + "/sign-in")
-    page.fill("#email", "ada@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(re.compile(r"/admin/?$|/requests$|/account$"))
-
-
 @pytest.mark.parametrize("width, suffix", [(1280, "desktop"), (390, "phone")])
 def test_an_admin_dry_runs_fixes_and_applies_a_licence_list(
         live_server, browser, admin, width, suffix, check_accessibility, screenshot):
@@ -53,7 +45,7 @@ def test_an_admin_dry_runs_fixes_and_applies_a_licence_list(
                                   is_mobile=width < 500, accept_downloads=True)
     page = context.new_page()
     try:
-        sign_in(page, live_server.url)
+        sign_in(page, live_server.url, "ada@example.com")
         page.goto(live_server.url + "/admin/import")
         check_accessibility(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -110,7 +102,7 @@ def test_the_import_works_without_javascript(live_server, no_js_page, admin, ses
     from app.models import User
 
     page = no_js_page
-    sign_in(page, live_server.url)
+    sign_in(page, live_server.url, "ada@example.com")
     page.goto(live_server.url + "/admin/import")
     page.set_input_files("#file", licence_list(GOOD))
     page.click("text=Check the file (dry run)")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,15 +18,6 @@ def admin(make_account, make_supporter):
     return make_account(roles=["admin"], name="Ada Admin", email=ADMIN)
 
 
-def sign_in(page, base):
-    page.goto(base + "/sign-in")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_load_state()
-    assert "/sign-in" not in page.url
-
-
 def need_labels(page, base) -> list[str]:
     page.goto(base + "/search?where=LS6+3QS")
     return page.locator("input[name=needs]").evaluate_all(
@@ -35,7 +26,7 @@ def need_labels(page, base) -> list[str]:
 
 def test_rename_move_and_retire_without_javascript(live_server, no_js_page, admin):
     page, base = no_js_page, live_server.url
-    sign_in(page, base)
+    sign_in(page, base, ADMIN)
     page.goto(base + "/admin/taxonomy")
     assert page.locator("#need-talent_pathway").is_visible()
 
@@ -83,7 +74,7 @@ def test_taxonomy_pages_pass_axe_and_fit_the_screen(live_server, browser, admin,
     page = context.new_page()
     base = live_server.url
     try:
-        sign_in(page, base)
+        sign_in(page, base, ADMIN)
         page.goto(base + "/admin/taxonomy/event-groups/race_walking")
         page.click("text=Retire Race walking")
         for path, name in (("/admin/taxonomy", "taxonomy"),

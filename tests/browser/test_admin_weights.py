@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from app.models import CoachProfile, DailySearchCount, EventGroup, WeightSampleSearch
 from app.services import search_log
 
-from ..conftest import PASSWORD
 from ..places import BRADFORD, HEADINGLEY
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 ADMIN = "ada@example.com"
@@ -56,15 +56,6 @@ def world(make_account, make_supporter, make_plan, session):
     session.commit()
 
 
-def sign_in(page, base):
-    page.goto(base + "/sign-in")
-    page.fill("#email", ADMIN)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_load_state()
-    assert "/sign-in" not in page.url
-
-
 def preview(page, base):
     page.goto(base + "/admin/weights")
     page.fill("#needs", "0")
@@ -87,7 +78,7 @@ def test_an_admin_previews_side_by_side_and_saves(live_server, browser, world, w
                                   is_mobile=width < 500, has_touch=width < 500)
     page = context.new_page()
     base = live_server.url
-    sign_in(page, base)
+    sign_in(page, base, ADMIN)
     page.goto(base + "/admin/weights")
     assert "How much being near counts" in page.inner_text("#propose")
     assert "Headingley mentors" in page.inner_text("[data-testid=saved-samples]")
@@ -126,7 +117,7 @@ def test_an_admin_previews_side_by_side_and_saves(live_server, browser, world, w
 
 def test_the_whole_flow_works_without_javascript(live_server, no_js_page, world):
     page, base = no_js_page, live_server.url
-    sign_in(page, base)
+    sign_in(page, base, ADMIN)
     preview(page, base)
     assert "Preview: what your changes would do" in page.inner_text("#preview")
     page.click("text=Save these weights as version 1")

@@ -13,6 +13,7 @@ import pytest
 from app.models import CoachProfile, ReflectiveLogEntry
 
 from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 TODAY = date.today()
@@ -46,14 +47,6 @@ def caseload(make_account, make_supporter, make_plan, make_engagement, session):
     return plans
 
 
-def sign_in(page, base):
-    page.goto(base + "/sign-in")
-    page.fill("#email", "dana@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(lambda url: "/sign-in" not in url)
-
-
 def coaches(page):
     return page.locator("[data-testid=caseload] tbody tr").evaluate_all(
         "rows => rows.map(r => [r.dataset.coach, r.dataset.overdue])")
@@ -62,7 +55,7 @@ def coaches(page):
 def test_the_dashboard_sorts_filters_and_shows_what_is_overdue(
         live_server, page, browser, caseload, check_accessibility, screenshot):
     base = live_server.url
-    sign_in(page, base)
+    sign_in(page, base, "dana@example.com")
     page.click("nav >> text=Caseload")
     page.wait_for_url(re.compile(r"/caseload$"))
     assert page.inner_text("[data-testid=capacity]").strip() == "2 of 2 places taken"
@@ -101,7 +94,7 @@ def test_the_dashboard_sorts_filters_and_shows_what_is_overdue(
                                 has_touch=True, device_scale_factor=2)
     small = phone.new_page()
     try:
-        sign_in(small, base)
+        sign_in(small, base, "dana@example.com")
         for path, name in (("/caseload", "caseload-phone"),
                            (f"/plans/{caseload['Ann Able'].id}", "plan-supporter-phone")):
             small.goto(base + path)

@@ -2,17 +2,9 @@
 
 import pytest
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/sign-in")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
 def header_height(page) -> float:

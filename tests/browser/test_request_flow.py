@@ -13,6 +13,7 @@ import pytest
 from app.models import ProfileChange
 
 from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +34,6 @@ def helper(make_account, make_supporter):
     return make_supporter(user=user, roles=["mentor"], latitude=53.7960, longitude=-1.5470,
                           postcode="LS1 4DY", outward_code="LS1", place_label="Leeds",
                           capacity=2)
-
-
-def sign_in(page, base, email, password):
-    page.goto(base + "/sign-in")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(lambda url: "/sign-in" not in url)  # each lands where their work is
 
 
 def test_sign_up_verify_search_request_accept(live_server, browser, page, mail_now, helper,

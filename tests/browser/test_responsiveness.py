@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 from .test_widget import ClubSite, script_embed
 
 pytestmark = pytest.mark.browser
@@ -45,14 +45,6 @@ def world(session, make_account, make_supporter):
     unanswered_reports.report(session, otto, sent(quinn, otto).id)
     session.commit()
     return {"sol": sol, "unreported": unreported}
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/sign-in")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
 @pytest.mark.parametrize("width, suffix", [(1280, "desktop"), (390, "phone")])

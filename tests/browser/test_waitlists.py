@@ -7,17 +7,9 @@ import pytest
 
 from app.models import WaitlistPlace
 
-from ..conftest import PASSWORD
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, email):
-    page.goto(base + "/sign-in")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("form.form-panel button[type=submit]")
-    page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
 def test_joining_on_a_phone_and_the_supporters_view_of_the_line(
