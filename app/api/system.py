@@ -24,6 +24,6 @@ class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
     def get(self):
-        """Report whether the database answers, and the search data version."""
+        """Report the database, this worker's search index and the email outbox."""
         report = health.check()
         return report, (200 if report["database"] == "ok" else 503)

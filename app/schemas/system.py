@@ -6,10 +6,29 @@ from app.schemas.base import Schema
 from app.schemas.text import Line
 
 
+class SearchIndexHealthSchema(Schema):
+    age_seconds = fields.Float(allow_none=True, metadata={
+        "description": "Seconds since this worker built its index; null before it has one"})
+    supporters = fields.Integer(allow_none=True, metadata={
+        "description": "Supporters the index can find"})
+    data_version = fields.Integer(allow_none=True, metadata={
+        "description": "The data version the index was built from"})
+
+
+class OutboxHealthSchema(Schema):
+    queued = fields.Integer(allow_none=True, metadata={
+        "description": "Emails waiting to be sent (null when the database is unreachable)"})
+    dead_letters = fields.Integer(allow_none=True, metadata={
+        "description": "Emails given up after their retries, waiting for an admin"})
+
+
 class HealthSchema(Schema):
     status = Line(metadata={"example": "ok"})
     database = Line(metadata={"example": "ok"})
     data_version = fields.Integer(allow_none=True)
+    worker = fields.Integer(metadata={"description": "The answering worker's process id"})
+    search_index = fields.Nested(SearchIndexHealthSchema)
+    outbox = fields.Nested(OutboxHealthSchema)
 
 
 class LivenessSchema(Schema):

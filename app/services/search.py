@@ -19,7 +19,9 @@ unless the coach asks for other countries.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.services import geocoding, search_demand
 from app.services.search_index import SearchIndexCache, Snapshot, club_key, country_scope
+
+log = logging.getLogger(__name__)
 
 #: The online section of an "either" search shows at least this many, and fills
 #: the first page up to its size when few are near (matching's online_min).
@@ -72,6 +76,29 @@ def index_cache() -> SearchIndexCache:
             session_factory=background_session)
         current_app.extensions["search_index"] = cache
     return cache
+
+
+def warm_up(app) -> Snapshot | None:
+    """Build this process's search index and text model now, before any search asks.
+
+    A server calls it as a worker starts (deploy/gunicorn.conf.py), so the
+    first search finds the index built. It never raises: a worker that cannot
+    reach the database starts anyway, and its first search builds the index.
+    """
+    started = time.perf_counter()
+    with app.app_context():
+        try:
+            snapshot = index_cache().get(db.session)
+            # Otherwise the first search with goals text would fit the TF-IDF model.
+            snapshot.index.fit_text()
+        except Exception:
+            log.exception("Search index warm-up failed; the first search will build it")
+            return None
+        finally:
+            db.session.remove()
+    log.info("Search index warm: %d supporters, version %d, in %.0f ms",
+             len(snapshot.cards), snapshot.version, (time.perf_counter() - started) * 1000)
+    return snapshot
 
 
 def search_answer(session: Session, args: dict, render: Callable[[dict], bytes]

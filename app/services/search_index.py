@@ -200,6 +200,11 @@ class SearchIndexCache:
         """Force a freshness check on the next search."""
         self._checked_at = 0.0
 
+    @property
+    def current(self) -> Snapshot | None:
+        """The snapshot searches answer from now, or None before the first build."""
+        return self._snapshot
+
     def _build(self, session: Session, version: int, today: date) -> None:
         started = time.perf_counter()
         snapshot = build_snapshot(session, version=version, today=today)
