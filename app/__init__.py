@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import observability
 from app.config import load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     configure_logging(app)
     trust_proxies(app)
+    observability.init_app(app)  # first: every request is timed and has an id
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
@@ -39,14 +41,18 @@ def register_template_filters(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    """Log to stderr, once, at the configured level."""
+    """Log to stderr, once, at the configured level, as plain text or JSON lines."""
     root = logging.getLogger()
-    if not any(getattr(h, "_coaching_support", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_coaching_support", False)), None)
+    if handler is None:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler._coaching_support = True
         root.addHandler(handler)
+    if app.config.get("LOG_FORMAT") == "json":
+        handler.setFormatter(observability.JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.setLevel(app.config["LOG_LEVEL"])
     # Alembic announces each of its plugins at INFO on every start.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -96,6 +96,10 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # "json": one JSON object per log line, with the request's id; else plain text.
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text").strip().lower(),
+        # /metrics answers only a scraper sending "Authorization: Bearer <this>"; 404 unset.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
         # How many proxies (load balancer, nginx) sit in front of the app and set
         # X-Forwarded-For/-Proto/-Host; 0 trusts none of those headers.
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),

@@ -33,6 +33,7 @@ import matching
 from app import i18n
 from app.errors import InvalidInput
 from app.extensions import db
+from app.observability import SEARCH_RANK_SECONDS
 from app.services import geocoding, search_demand
 from app.services.search_index import SearchIndexCache, Snapshot, club_key, country_scope
 
@@ -137,11 +138,12 @@ def search_support(session: Session, args: dict, *, snapshot: Snapshot | None = 
     page, per_page = args["page"], args["limit"]
     # The online section belongs to the first page; later pages page the main list.
     online_limit = per_page if page == 1 else 0
-    result = snapshot.index.rank(query, snapshot.weights, limit=per_page,
-                                 offset=(page - 1) * per_page, online_limit=online_limit,
-                                 online_min=MIN_ONLINE_SHOWN, order=args.get("sort", "fit"),
-                                 fallback_limit=FALLBACK_LIMIT,
-                                 translations=i18n.translations())
+    with SEARCH_RANK_SECONDS.time():
+        result = snapshot.index.rank(query, snapshot.weights, limit=per_page,
+                                     offset=(page - 1) * per_page, online_limit=online_limit,
+                                     online_min=MIN_ONLINE_SHOWN, order=args.get("sort", "fit"),
+                                     fallback_limit=FALLBACK_LIMIT,
+                                     translations=i18n.translations())
     d = result.diagnostics
     total = d.online if query.mode == "online" else d.in_person
     counts, online, beyond, widen = _lists(result, query.mode)

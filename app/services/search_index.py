@@ -34,6 +34,7 @@ from app.models import (
     User,
 )
 from app.models.profiles import supporter_event_groups, supporter_expertise, supporter_roles
+from app.observability import INDEX_BUILD_SECONDS
 from app.services.data_version import current_version
 from app.services.eligibility import searchable
 from app.services.profile_fields import public_town
@@ -205,10 +206,12 @@ class SearchIndexCache:
         """The snapshot searches answer from now, or None before the first build."""
         return self._snapshot
 
-    def _build(self, session: Session, version: int, today: date) -> None:
+    def _build(self, session: Session, version: int, today: date, *,
+               mode: str = "inline") -> None:
         started = time.perf_counter()
         snapshot = build_snapshot(session, version=version, today=today)
         self._last_build_seconds = time.perf_counter() - started
+        INDEX_BUILD_SECONDS.labels(mode).observe(self._last_build_seconds)
         current = self._snapshot
         if current is None or (current.built_on, current.version) <= (today, version):
             self._snapshot = snapshot
@@ -219,7 +222,8 @@ class SearchIndexCache:
         try:
             with self._session_factory() as session:
                 snapshot_version = current_version(session)
-                self._build(session, max(version, snapshot_version), today)
+                self._build(session, max(version, snapshot_version), today,
+                            mode="background")
         except Exception:  # the old snapshot keeps serving; the next check retries
             log.exception("Background rebuild of the search index failed")
             self.invalidate()
