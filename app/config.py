@@ -8,6 +8,18 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# flask run-scheduler's jobs and how often each runs, as the cron lines in the README.
+SCHEDULE_DEFAULTS = {
+    "import-licences": "1d@01:00",  # first: the invitations it queues go out in the same pass
+    "send-email": "1m",
+    "expire-requests": "1h",
+    "offer-waitlist-places": "1h",
+    "remind-expiring-checks": "1d@06:00",
+    "send-caseload-reminders": "1d@06:30",
+    "send-search-alerts": "1d@07:00",
+    "roll-up-search-demand": "1d@02:00",
+}
+
 
 class ConfigError(RuntimeError):
     """The environment cannot produce a working configuration."""
@@ -181,6 +193,13 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "MAIL_RETRY_HOURS": float(env.get("MAIL_RETRY_HOURS", 72)),
         "MAIL_SEND_IMMEDIATELY": _flag(env.get("MAIL_SEND_IMMEDIATELY"),
                                        default=app_env == "development"),
+        # flask run-scheduler: how often each job runs ("30s", "1m", "1h", "1d", a daily time
+        # in UTC such as "1d@07:00", or "off"); SCHEDULE_SEND_EMAIL=30s overrides one. The
+        # licence list is imported from LICENCE_IMPORT_FILE, as LICENCE_IMPORT_AS, when set.
+        "SCHEDULE": {job: env.get("SCHEDULE_" + job.upper().replace("-", "_"), every)
+                     for job, every in SCHEDULE_DEFAULTS.items()},
+        "LICENCE_IMPORT_FILE": env.get("LICENCE_IMPORT_FILE", ""),
+        "LICENCE_IMPORT_AS": env.get("LICENCE_IMPORT_AS", ""),
         # Absolute links in emails; the request's own host when empty.
         "PUBLIC_BASE_URL": _public_base_url(env, production),
         # flask-smorest / OpenAPI
