@@ -146,4 +146,8 @@ def test_systemd_units_name_what_exists(unit):
     if "--app" in command:
         assert (ROOT / f"{command[command.index('--app') + 1]}.py").is_file()
     assert command[-1] in {"wsgi:app", "run-scheduler"}
+    if command[-1] == "run-scheduler":
+        from app import create_app
+
+        assert "run-scheduler" in create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).cli.commands
     assert parser["Install"]["WantedBy"] == "multi-user.target"
