@@ -35,9 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_template_filters(app: Flask) -> None:
+    from app.services.profile_fields import public_town
     from app.web.formatting import plural
 
     app.add_template_filter(plural)
+    app.add_template_global(public_town)  # one name per district on every page
 
 
 def configure_logging(app: Flask) -> None:

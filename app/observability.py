@@ -107,24 +107,17 @@ class OutboxCollector:
     """Counts the outbox at scrape time: messages waiting, and dead letters."""
 
     def collect(self):
-        from sqlalchemy import case, func, select
-
         from app.extensions import db
-        from app.models import OutboxMessage
+        from app.services.health import outbox_backlog
 
-        unsent = OutboxMessage.sent_at.is_(None)
-        dead = OutboxMessage.failed_at.is_not(None)
-        waiting, given_up = db.session.execute(
-            select(func.coalesce(func.sum(case((dead, 0), else_=1)), 0),
-                   func.coalesce(func.sum(case((dead, 1), else_=0)), 0))
-            .where(unsent)).one()
+        backlog = outbox_backlog()  # the same counts /healthz reports
         db.session.rollback()  # a read only; end it so no transaction is left open
         yield GaugeMetricFamily("fmcs_outbox_waiting_messages",
                                 "Emails queued and not yet sent (retries included).",
-                                value=int(waiting))
+                                value=backlog["queued"])
         yield GaugeMetricFamily("fmcs_outbox_dead_letters",
                                 "Emails given up after their retries, waiting for an admin.",
-                                value=int(given_up))
+                                value=backlog["dead_letters"])
 
 
 def metrics_view():

@@ -57,8 +57,8 @@ def public_place(location: geodata.Location, *, area: str = "sector"
         district = coarse.label.split(",")[0]
     else:
         district = coarse.outward_code or location.outward_code
-    if geodata.district_town(district):
-        return district, geodata.district_town(district)
+    if town := geodata.district_town(district):
+        return district, town
     if location.precision == "place":
         return district, location.label.split(",")[0]
     return district, _nearest_town(geocoding.search_position(location, area))

@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.services import geocoding, unanswered_reports
 from app.services.eligibility import may_share_contact
+from app.services.profile_fields import public_town
 from app.services.support_requests import CONTACT_WITHHELD, visible_request
 
 
@@ -150,7 +151,8 @@ def _coach_context(support_request: SupportRequest, profile: CoachProfile | None
                "event_groups": [], "needs": []}
     if profile is not None:
         context.update(
-            near=profile.outward_code, place=profile.place_label,
+            near=profile.outward_code, place=public_town(profile.outward_code,
+                                                         profile.place_label),
             qualification=profile.qualification.name if profile.qualification else None,
             event_groups=[{"key": g.key, "name": g.name} for g in profile.event_groups])
         if profile.latitude is not None and supporter.search_latitude is not None:
@@ -163,6 +165,7 @@ def _coach_context(support_request: SupportRequest, profile: CoachProfile | None
         needs = sorted(plan.needs, key=lambda pn: (-pn.priority, pn.need.sort_order))
         context["needs"] = [{"name": pn.need.name, "priority": pn.priority} for pn in needs]
     return context
+
 
 def coach_standing(session: Session, coach: User, supporter_id: int, *,
                    now: datetime | None = None) -> dict | None:

@@ -71,8 +71,12 @@ def test_the_queue_shows_each_change_word_by_word_against_the_verified_version(
     assert by_field["bio"]["after"] == "Jumps coach for 13 years at Leeds."
     assert by_field["roles"]["added"] == ["Co-coach"] and by_field["roles"]["removed"] == []
 
+    # A label saved by an older version does not reach the page: the district names itself.
+    profile.place_label = "Headingley"
+    session.commit()
     page = visitor(admin).get("/admin/verification").get_data(as_text=True)
     assert "Jumps coach for <del>12</del><ins>13</ins> years at Leeds." in page
+    assert "near LS6 (Leeds)" in page and "Headingley" not in page
     assert "Added: <ins>Co-coach</ins>" in page
     assert "Verified now" in page
 
