@@ -58,8 +58,8 @@ bench: install-test
 
 ## translations: gather the strings to translate into the catalogues, then build them
 translations: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
-		--no-wrap --sort-by-file --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-wrap --sort-by-file --omit-header \
+		-o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap \
 		--ignore-obsolete
 	$(BIN)/pybabel compile -d app/translations --statistics
