@@ -7,7 +7,7 @@ index. Per-weights values derived from it (availability plus responsiveness)
 are computed once per weights version and kept.
 
 Rows are the supporters in index order: nearby supporters sit next to each
-other (see :func:`._geo.spatial_order`). Rows are also grouped three ways, so
+other (see :func:`._cells.spatial_order`). Rows are also grouped three ways, so
 that what a query decides without looking at positions is decided once per
 group rather than once per row:
 
@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sklearn.neighbors import BallTree
-
+    from ._build import Columns
     from ._roles import Role
     from ._text import TextModel
     from ._types import Candidate, Labels
@@ -95,6 +94,8 @@ class SupporterRows(_ReadOnly):
         The needs they cover: need ``i`` of :attr:`IndexArrays.need_bit` in
         bit ``i % 8`` of byte ``i // 8``. One row per byte, so a query reads
         only the bytes of its own needs.
+    cell : uint64 array
+        Their cell code (ascending: the rows' order; see :mod:`._cells`).
     """
 
     ids: np.ndarray
@@ -111,6 +112,7 @@ class SupporterRows(_ReadOnly):
     role_level: np.ndarray
     event_groups: np.ndarray
     need_bits: np.ndarray
+    cell: np.ndarray
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -249,8 +251,6 @@ class IndexArrays:
         country and framework; a row with no club has code -1).
     max_travel_km : float
         The furthest anyone travels.
-    tree : sklearn BallTree or None
-        Haversine tree over the rows' positions, in row order (None when empty).
     text : TextModel
         TF-IDF model of the rows' bios (fitted lazily).
     candidates : tuple of Candidate
@@ -258,6 +258,9 @@ class IndexArrays:
     labels : Labels
     related_groups : Mapping of str to frozenset of str
         Event groups that partly fit each other (symmetric).
+    columns : Columns
+        What the rows were built from (see :mod:`._build`), kept so that a
+        change to a few supporters reads only those.
     """
 
     rows: SupporterRows
@@ -272,11 +275,11 @@ class IndexArrays:
     framework_code: Mapping[str | None, int]
     club_code: Mapping[str, int]
     max_travel_km: float
-    tree: BallTree | None
     text: TextModel
     candidates: tuple[Candidate, ...]
     labels: Labels
     related_groups: Mapping[str, frozenset[str]]
+    columns: Columns
     _memo: _Memo = field(default_factory=_Memo, init=False, repr=False)
 
     def __len__(self) -> int:

@@ -17,7 +17,6 @@ __all__ = [
     "chord_from_km",
     "haversine_km",
     "km_from_chord",
-    "spatial_order",
     "unit_vectors",
 ]
 
@@ -60,27 +59,3 @@ def haversine_km(lat1, lon1, lat2, lon2):
     hav = (np.sin((lat2 - lat1) / 2.0) ** 2
            + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2)
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
-
-
-def spatial_order(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
-    """Return a permutation putting nearby points next to each other (Z-order).
-
-    Candidates found together by a radius query then sit close in memory, which
-    makes the gathers that follow several times faster on large indexes.
-    """
-    lat = np.asarray(lat_deg, dtype=np.float64)
-    lon = np.asarray(lon_deg, dtype=np.float64)
-    y = np.clip((lat + 90.0) / 180.0 * 65535.0, 0, 65535).astype(np.uint64)
-    x = np.clip((lon + 180.0) / 360.0 * 65535.0, 0, 65535).astype(np.uint64)
-    code = _spread_bits(x) | (_spread_bits(y) << np.uint64(1))
-    return np.argsort(code, kind="stable")
-
-
-def _spread_bits(v: np.ndarray) -> np.ndarray:
-    # Interleave a zero bit after each of the low 16 bits (Morton code).
-    v = v & np.uint64(0xFFFF)
-    v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
-    v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-    v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
-    v = (v | (v << np.uint64(1))) & np.uint64(0x55555555)
-    return v

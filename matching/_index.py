@@ -9,7 +9,16 @@ from types import MappingProxyType
 import numpy as np
 
 from ._arrays import IndexArrays
-from ._build import AVAILABILITY_FULL_AT, build_arrays, symmetric_relation
+from ._build import (
+    AVAILABILITY_FULL_AT,
+    Columns,
+    arrays_from_columns,
+    build_arrays,
+    changed_columns,
+    read_columns,
+    symmetric_relation,
+)
+from ._cells import spatial_order
 from ._errors import InvalidCandidate, InvalidInput
 from ._fallbacks import explain, offer_fallbacks
 from ._ranking import ORDERS, build_matches, evaluate, select, text_vector
@@ -27,7 +36,8 @@ class SupportIndex:
     """Supporters prepared for fast ranking.
 
     Build it once from the eligible supporters (verified, in date, not paused)
-    and query it many times; rebuild it when the data changes. It is read-only
+    and query it many times; when a few supporters change, :meth:`with_changes`
+    returns the changed index for a fraction of a build. It is read-only
     after :meth:`build`, so one index can serve several threads. Ranking and
     allocation read it through :attr:`arrays` (see :class:`IndexArrays`).
 
@@ -253,19 +263,54 @@ class SupportIndex:
         """Fit the TF-IDF model now (otherwise the first query with goals text does)."""
         self._arrays.text.fit()
 
+    def with_changes(self, upserts: Iterable[Candidate] = (),
+                     removed: Iterable[int] = ()) -> SupportIndex:
+        """Return an index with these supporters added or replaced, and these ids gone.
+
+        Only the changed supporters are read; everyone else's columns are
+        carried over, so at 100,000 supporters this takes a few
+        milliseconds where a build takes most of a second. The result ranks
+        exactly as :meth:`build` would from the same supporters (with this
+        index's roles, labels, related groups and day). Ids not in the index
+        are ignored in ``removed``.
+
+        Raises
+        ------
+        InvalidCandidate
+            When an item of ``upserts`` is not a :class:`Candidate`, an id is
+            repeated in it, or a supporter holds a role the index does not know.
+        """
+        if isinstance(upserts, (str, bytes)) or not isinstance(upserts, Iterable):
+            raise InvalidInput("upserts", "must be an iterable of Candidate")
+        new = tuple(upserts)
+        for c in new:
+            if not isinstance(c, Candidate):
+                raise InvalidCandidate(
+                    "upserts", f"expected a Candidate, got {type(c).__name__}")
+        new_columns = read_columns(new, self.roles, self.today)
+        old = self._arrays.columns
+        leaving = np.fromiter({int(i) for i in removed} | {c.id for c in new}, np.int64)
+        stays = ~np.isin(old.ids, leaving)
+        if not new and stays.all():
+            return self
+        source = _merged_order(old, stays, new_columns)
+        columns = changed_columns(old, new_columns, source)
+        text = self._arrays.text
+        index = SupportIndex(_token=_BUILD_TOKEN)
+        index._arrays = arrays_from_columns(
+            columns, self.roles, self.labels, self.related_groups,
+            lambda block_of_row: text.moved(source, [c.bio for c in new], block_of_row))
+        index.labels, index.related_groups, index.today = (
+            self.labels, self.related_groups, self.today)
+        return index
+
     def without(self, ids: Iterable[int]) -> SupportIndex:
         """Return an index of the same supporters, less those with these ids.
 
-        Built from the candidates this index holds, with its roles, labels,
-        related groups and day: no data source is needed (a supporter whose
-        check expires can leave search while the application's database is away).
+        No data source is needed (a supporter whose check expires can leave
+        search while the application's database is away).
         """
-        leaving = frozenset(ids)
-        if not leaving & self._arrays.row_of().keys():
-            return self
-        return SupportIndex.build(
-            (c for c in self._arrays.candidates if c.id not in leaving), labels=self.labels,
-            related_groups=self.related_groups, roles=self.roles, today=self.today)
+        return self.with_changes(removed=ids)
 
     def __len__(self) -> int:
         return len(self._arrays)
@@ -291,6 +336,26 @@ class SupportIndex:
     def candidate(self, candidate_id: int) -> Candidate:
         """Return the supporter with this id (``KeyError`` when unknown)."""
         return self._arrays.candidates[self._arrays.row_of()[candidate_id]]
+
+
+def _merged_order(old: Columns, stays: np.ndarray, new: Columns) -> np.ndarray:
+    """Return the rows of a changed index in spatial order, as sources.
+
+    Source ``i`` is old row ``i``, and ``len(old) + j`` is new row ``j``. The
+    old rows that stay are in order already: each new row goes in where its
+    (cell code, id) falls among them, as a full sort would put it.
+    """
+    keep = np.flatnonzero(stays)
+    if not len(new):
+        return keep
+    new_order = spatial_order(new.cell, new.ids)
+    cells, ids = old.cell[keep], old.ids[keep]
+    places = []
+    for j in new_order.tolist():
+        low = int(np.searchsorted(cells, new.cell[j], side="left"))
+        high = int(np.searchsorted(cells, new.cell[j], side="right"))
+        places.append(low + int(np.searchsorted(ids[low:high], new.ids[j])))
+    return np.insert(keep, places, len(old) + new_order)
 
 
 _BUILD_TOKEN = object()

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._arrays import IndexArrays
-from ._geo import EARTH_RADIUS_KM, km_from_chord, unit_vectors
+from ._cells import rows_in_radius
+from ._geo import km_from_chord, unit_vectors
 from ._screening import Screening
 from ._text import QueryText
 from ._types import Query
@@ -26,8 +27,8 @@ __all__ = ["SUPERVISION_NEARBY_KM", "Pool", "chords", "concat", "query_xyz", "ro
 #: An assistant coach's supervisor counts as nearby within this distance.
 SUPERVISION_NEARBY_KM = 10.0
 
-# BallTree decides membership with its own float arithmetic; ask it for a hair
-# more than the radius and let the chord test decide exactly.
+# The radius query keeps a hair more than the radius; callers' chord test
+# decides exactly.
 _RADIUS_SLACK = 1e-9
 
 
@@ -163,6 +164,6 @@ def chords(arrays: IndexArrays, rows: np.ndarray,
 
 def rows_within(arrays: IndexArrays, query: Query, radius_km: float) -> np.ndarray:
     """Return the rows within (a hair more than) a radius of the coach."""
-    point = np.radians(np.array([[query.lat, query.lon]]))
-    radius = radius_km / EARTH_RADIUS_KM * (1.0 + _RADIUS_SLACK) + 1e-12
-    return arrays.tree.query_radius(point, r=radius)[0].astype(np.int64, copy=False)
+    rows = arrays.rows
+    return rows_in_radius(rows.cell, rows.x, rows.y, rows.z, query.lat, query.lon,
+                          query_xyz(query), radius_km, slack=_RADIUS_SLACK)

@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
-__all__ = ["QueryText", "TextModel"]
+from ._pieces import gather, source_pieces
+
+__all__ = ["QueryText", "TermCounts", "TextModel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +36,26 @@ class QueryText:
 
 
 class TextModel:
-    """Lazily fitted TF-IDF over supporters' bios, in index order."""
+    """Lazily fitted TF-IDF over supporters' bios, in index order.
 
-    def __init__(self, bios: Sequence[str], block_of_row: np.ndarray) -> None:
+    Fitting counts each bio's terms once; the weights (sublinear tf, smooth
+    idf, L2 norm, as scikit-learn's ``TfidfVectorizer`` computes them) are
+    derived from the counts. A changed index (:meth:`moved`) carries the
+    counts over and counts only the new bios, so its weights equal those of
+    a model fitted afresh on the same bios.
+    """
+
+    def __init__(self, bios: Sequence[str], block_of_row: np.ndarray, *,
+                 counts: TermCounts | None = None) -> None:
         self._bios = bios
-        self._n = len(bios)
+        self._n = len(bios) if counts is None else len(counts.indptr) - 1
         # Rows of online supporters are ranked in blocks; -1 for other rows.
         self._block_of_row = block_of_row
         self._lock = threading.Lock()
+        self._counts = counts
         self._fitted = False
-        self._analyzer = None
         self._vocabulary: dict[str, int] = {}
-        self._terms: np.ndarray = np.empty(0, dtype=object)
+        self._terms: np.ndarray = np.empty(0, dtype=str)
         self._idf = np.empty(0)
         # Row-major weights: the terms of each bio and their TF-IDF weights.
         self._indptr = np.zeros(self._n + 1, dtype=np.int64)
@@ -56,10 +66,36 @@ class TextModel:
         self._block_ids = np.empty(0, dtype=np.int64)
         self._block_max = np.empty(0)
 
+    @classmethod
+    def of_bios(cls, bios: Sequence[str], block_of_row: np.ndarray) -> TextModel:
+        """Return an unfitted model of these bios (one per row)."""
+        return cls(bios, block_of_row)
+
     @property
     def fitted(self) -> bool:
         """Whether the TF-IDF model has been fitted."""
         return self._fitted
+
+    def moved(self, source_rows: np.ndarray, new_bios: Sequence[str],
+              block_of_row: np.ndarray) -> TextModel:
+        """Return the model of a changed index.
+
+        Its row ``i`` is this model's row ``source_rows[i]``, or new bio
+        ``source_rows[i] - len(self)``. Counted terms are carried over (only
+        the new bios are counted); an unfitted model stays unfitted.
+        """
+        with self._lock:
+            counts, bios = self._counts, self._bios
+        if counts is None:
+            new = np.empty(len(new_bios), dtype=object)
+            new[:] = list(new_bios)
+            return TextModel(gather(np.asarray(bios, dtype=object), new, source_rows,
+                                    source_pieces(source_rows, len(bios))), block_of_row)
+        return TextModel((), block_of_row,
+                         counts=counts.moved(source_rows, _term_counts(new_bios)))
+
+    def __len__(self) -> int:
+        return self._n
 
     def fit(self) -> None:
         """Fit the model now if it is not fitted yet (safe from several threads)."""
@@ -68,21 +104,14 @@ class TextModel:
         with self._lock:
             if self._fitted:
                 return
-            vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True,
-                                         dtype=np.float64)
-            self._analyzer = vectorizer.build_analyzer()
-            try:
-                matrix = vectorizer.fit_transform(self._bios)
-            except ValueError:
-                pass  # every bio empty or only stop words: nothing can be similar
-            else:
-                matrix.sort_indices()
-                self._vocabulary = dict(vectorizer.vocabulary_)
-                self._terms = vectorizer.get_feature_names_out()
-                self._idf = vectorizer.idf_.astype(np.float64)
-                self._indptr = matrix.indptr.astype(np.int64)
-                self._indices = matrix.indices.astype(np.int32)
-                self._data = matrix.data.astype(np.float64)
+            if self._counts is None:
+                self._counts = _term_counts(self._bios)
+            counts = self._counts
+            if len(counts.terms):
+                self._terms = counts.terms
+                self._vocabulary = {t: i for i, t in enumerate(counts.terms.tolist())}
+                self._idf, self._data = counts.weights()
+                self._indptr, self._indices = counts.indptr, counts.indices
                 self._block_maxima()
             self._bios = ()  # the texts are no longer needed
             self._fitted = True
@@ -97,7 +126,7 @@ class TextModel:
         if not text.strip():
             return None
         self.fit()
-        counts = Counter(self._vocabulary[token] for token in self._analyzer(text)
+        counts = Counter(self._vocabulary[token] for token in _analyzer()(text)
                          if token in self._vocabulary)
         if not counts:
             return None
@@ -172,3 +201,113 @@ class TextModel:
         self._block_max = np.maximum.reduceat(value, first).astype(np.float64)
         self._block_ids = block[first].astype(np.int64)
         self._block_indptr = np.searchsorted(term[first], np.arange(n_terms + 1)).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """How often each term occurs in each row's bio, rows in index order.
+
+    ``terms`` is the vocabulary, ascending, each term in some row; a row's
+    entries are ``indices[indptr[r]:indptr[r + 1]]`` (ascending) and ``counts``.
+    """
+
+    terms: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    counts: np.ndarray
+
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the idf of each term and the TF-IDF weight of each entry.
+
+        Sublinear tf (1 + ln count), smooth idf (ln((1 + n) / (1 + df)) + 1)
+        and each row scaled to unit length: scikit-learn's formulas.
+        """
+        n = len(self.indptr) - 1
+        df = np.bincount(self.indices, minlength=len(self.terms))
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        data = (1.0 + np.log(self.counts)) * idf[self.indices]
+        row = np.repeat(np.arange(n), np.diff(self.indptr))
+        norm = np.sqrt(np.bincount(row, weights=data * data, minlength=n))
+        data = data / np.where(norm > 0, norm, 1.0)[row]
+        return idf, data
+
+    def moved(self, source_rows: np.ndarray, new: TermCounts) -> TermCounts:
+        """Return the rows ``source_rows`` of these rows followed by ``new``'s.
+
+        The vocabularies merge (both ascending, so old terms keep their order)
+        and terms left in no row are dropped: the counts equal those of the
+        same bios counted afresh.
+        """
+        terms, old_ids, new_ids = _merged_terms(self.terms, new.terms)
+        n_old = len(self.indptr) - 1
+        # Each row's entries: a run of rows is one run of entries.
+        sizes = np.concatenate([np.diff(self.indptr), np.diff(new.indptr)])[source_rows]
+        old_indices = self.indices if old_ids is None else old_ids[self.indices]
+        new_indices = new_ids[new.indices].astype(np.int32)
+        pieces = source_pieces(source_rows, n_old)
+        if pieces is None:
+            indptr = np.concatenate([self.indptr, self.indptr[-1] + new.indptr[1:]])
+            starts = indptr[source_rows]
+            entries = (np.arange(int(sizes.sum()), dtype=np.int64)
+                       + np.repeat(starts - (np.cumsum(sizes) - sizes), sizes))
+            indices = np.concatenate([old_indices, new_indices])[entries]
+            counts = np.concatenate([self.counts, new.counts])[entries]
+        else:
+            ptrs = (self.indptr, new.indptr)
+            spans = [(side, int(ptrs[side][a]), int(ptrs[side][b])) for side, a, b in pieces]
+            indices = gather(old_indices, new_indices, None, spans)
+            counts = gather(self.counts, new.counts, None, spans)
+        held = np.bincount(indices, minlength=len(terms)) > 0
+        if not held.all():
+            indices = (np.cumsum(held) - 1)[indices]
+            terms = terms[held]
+        return TermCounts(terms=terms,
+                          indptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                          indices=indices.astype(np.int32, copy=False), counts=counts)
+
+
+def _merged_terms(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the union of two ascending vocabularies, and each one's ids in it.
+
+    The old ids are None when they are unchanged (no new term).
+    """
+    width = np.promote_types(old.dtype, new.dtype)  # inserting must not cut a term
+    old, new = old.astype(width, copy=False), new.astype(width, copy=False)
+    if not len(new):
+        return old, None, np.empty(0, np.int64)
+    if not len(old):
+        return new, np.empty(0, np.int64), np.arange(len(new))
+    at = np.searchsorted(old, new)
+    present = (at < len(old)) & (old[np.minimum(at, len(old) - 1)] == new)
+    if present.all():
+        return old, None, at
+    added_at = at[~present]
+    terms = np.insert(old, added_at, new[~present])
+    old_ids = np.arange(len(old)) + np.searchsorted(added_at, np.arange(len(old)), side="right")
+    return terms, old_ids, np.searchsorted(terms, new)
+
+
+def _term_counts(bios: Sequence[str]) -> TermCounts:
+    """Count the terms of each bio (scikit-learn's English analyser and stop words)."""
+    vectorizer = CountVectorizer(stop_words="english", dtype=np.float64)
+    try:
+        matrix = vectorizer.fit_transform(bios)
+    except ValueError:  # every bio empty or only stop words
+        return TermCounts(terms=np.empty(0, dtype=str),
+                          indptr=np.zeros(len(bios) + 1, np.int64),
+                          indices=np.empty(0, np.int32), counts=np.empty(0))
+    matrix.sort_indices()
+    return TermCounts(terms=np.array(vectorizer.get_feature_names_out().tolist(), dtype=str),
+                      indptr=matrix.indptr.astype(np.int64),
+                      indices=matrix.indices.astype(np.int32),
+                      counts=matrix.data.astype(np.float64))
+
+
+_ANALYZER = []
+
+
+def _analyzer():
+    """Return the analyser bios are counted with (built once)."""
+    if not _ANALYZER:
+        _ANALYZER.append(CountVectorizer(stop_words="english").build_analyzer())
+    return _ANALYZER[0]

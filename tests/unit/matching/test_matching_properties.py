@@ -26,6 +26,7 @@ from matching import (
     Query,
     SupportIndex,
     Weights,
+    haversine_km,
 )
 
 SUPPORT_ROLES = tuple(role.key for role in DEFAULT_ROLES)
@@ -479,3 +480,87 @@ def reference_rank(candidates: list[Candidate], q: Query, w: Weights, *, related
     if q.mode == "online":
         return out, []
     return [e for e in out if e.in_person], [e for e in out if not e.in_person]
+
+
+@st.composite
+def changes(draw, cands):
+    """Edits to some supporters: some replaced (same id, new details), some gone, some new."""
+    ids = [c.id for c in cands]
+    edited = draw(st.lists(st.sampled_from(ids), unique=True)) if ids else []
+    gone = draw(st.lists(st.sampled_from(ids), unique=True)) if ids else []
+    fresh = draw(candidates(max_size=4))
+    replacements = [dataclasses.replace(draw(candidates(min_size=1, max_size=1))[0], id=i)
+                    for i in edited]
+    taken = set(ids) | set(edited)
+    added = [c for c in fresh if c.id not in taken]
+    return replacements + added, gone
+
+
+@SETTINGS
+@given(st.data(), candidates(), st.lists(queries(), min_size=1, max_size=3), weights,
+       st.booleans())
+def test_a_changed_index_ranks_exactly_as_one_built_afresh(data, cands, qs, w, fitted):
+    index = build(cands)
+    if fitted:  # the text model carries counted bios over, or the bios themselves
+        index.fit_text()
+    upserts, gone = data.draw(changes(cands))
+    changed = index.with_changes(upserts, removed=gone)
+    after = {c.id: c for c in cands}
+    for c in upserts:
+        after[c.id] = c
+    for i in set(gone) - {c.id for c in upserts}:
+        after.pop(i, None)
+    fresh = build(list(after.values()))
+    assert sorted(changed.ids.tolist()) == sorted(after)
+    assert changed.ids.tolist() == fresh.ids.tolist()  # the same rows in the same order
+    for query in qs:
+        assert changed.rank(query, w) == fresh.rank(query, w)
+        assert everything(changed, query, w) == everything(fresh, query, w)
+    assert len(index) == len(cands)  # the old index is untouched
+
+
+def test_changing_nobody_returns_the_same_index():
+    index = build([Candidate(1, 53.8, -1.5, roles={"mentor"})])
+    assert index.with_changes([], removed=[99]) is index
+    assert len(index.without([1])) == 0
+
+
+def test_a_word_no_bio_holds_any_more_leaves_the_text_model():
+    # "hurdles" was only in the bio that changed: a query naming it must
+    # weigh its words as a fresh model would, where "hurdles" is unknown.
+    a = Candidate(1, 53.80, -1.55, roles={"mentor"}, level=3, bio="sprint starts and relays")
+    b = Candidate(2, 53.81, -1.56, roles={"mentor"}, level=3, bio="hurdles rhythm drills")
+    index = build([a, b])
+    index.fit_text()
+    changed = index.with_changes([dataclasses.replace(b, bio="throws technique")])
+    fresh = build([a, dataclasses.replace(b, bio="throws technique")])
+    query = Query(53.8, -1.55, radius_km=20, roles={"mentor"}, level=1,
+                  goals_text="hurdles sprint")
+    w = Weights(text=5.0)
+    result = changed.rank(query, w)
+    assert result.ids == (1, 2)
+    assert result == fresh.rank(query, w)
+
+
+# Where boxes wrap or reach a pole, with somewhere ordinary.
+CENTRES = [(0.0, 179.95), (-33.9, -179.99), (64.1, 179.2), (89.5, 10.0), (-89.2, -170.0),
+           (53.8, -1.55)]
+
+
+@SETTINGS
+@given(st.sampled_from(CENTRES),
+       st.lists(st.tuples(st.floats(-6.0, 6.0), st.floats(-12.0, 12.0)), max_size=30),
+       st.sampled_from([1.0, 25.0, 160.0, 500.0]), st.sampled_from([0.01, 0.1, 1.0]))
+def test_the_radius_finds_exactly_who_is_inside_anywhere_on_earth(centre, offsets, radius,
+                                                                   scale):
+    # Across 180 degrees and near the poles as well as in Leeds.
+    lat0, lon0 = centre
+    points = [(max(min(lat0 + scale * dlat, 89.99), -89.99),
+               (lon0 + scale * dlon + 180.0) % 360.0 - 180.0) for dlat, dlon in offsets]
+    cands = [Candidate(i + 1, lat, lon, roles={"mentor"}, level=3, travel_km=20_000.0)
+             for i, (lat, lon) in enumerate(points)]
+    distance = {c.id: float(haversine_km(c.lat, c.lon, lat0, lon0)) for c in cands}
+    assume(all(abs(d - radius) > 1e-6 * radius for d in distance.values()))
+    query = Query(lat0, lon0, radius_km=radius, roles={"mentor"}, level=1)
+    found = {m.id for m in everything(build(cands), query).matches}
+    assert found == {i for i, d in distance.items() if d <= radius}
