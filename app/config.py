@@ -18,6 +18,7 @@ SCHEDULE_DEFAULTS = {
     "send-caseload-reminders": "1d@06:30",
     "send-search-alerts": "1d@07:00",
     "roll-up-search-demand": "1d@02:00",
+    "prune-search-changes": "1h",
 }
 
 
@@ -130,6 +131,9 @@ def load_config(instance_path: str | os.PathLike, environ=None) -> dict:
         "SEARCH_INDEX_INLINE_REBUILD_SECONDS": float(
             env.get("SEARCH_INDEX_INLINE_REBUILD_SECONDS", 0.5)),
         "SEARCH_INDEX_CHECK_SECONDS": float(env.get("SEARCH_INDEX_CHECK_SECONDS", 2)),
+        # Changes are applied as they come; the whole index is read afresh this
+        # often too (answering speed changes without any edit).
+        "SEARCH_INDEX_REBUILD_SECONDS": float(env.get("SEARCH_INDEX_REBUILD_SECONDS", 3600)),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -86,6 +86,13 @@ def send_search_alerts(session: Session, now: datetime) -> str:
     return f"Search alerts: {report}."
 
 
+def prune_search_changes(session: Session, now: datetime) -> str:
+    from app.services.search_changes import KEPT_FOR, prune_changes
+
+    count = prune_changes(session, now=now)
+    return f"Search changes older than {KEPT_FOR.days} day deleted: {count}."
+
+
 def import_licence_list(session: Session, path: str, admin_email: str) -> str:
     """Apply the licence list at ``path``, all rows or none (the nightly membership sync)."""
     from app.services import licence_import
@@ -186,6 +193,15 @@ def send_search_alerts_command(now):
     click.echo(send_search_alerts(db.session, as_utc(now)))
 
 
+@click.command("prune-search-changes")
+@click.option("--now", type=NOW, default=None, help="Prune as if it were this UTC time.")
+@with_appcontext
+def prune_search_changes_command(now):
+    """Delete the search change log's rows older than a day (every worker has applied them;
+    one further behind rebuilds its index)."""
+    click.echo(prune_search_changes(db.session, as_utc(now)))
+
+
 @click.command("grant-role")
 @click.argument("email")
 @click.argument("role")
@@ -206,7 +222,7 @@ def register(app: Flask) -> None:
     for command in (send_email_command, requeue_email_command, expire_requests_command,
                     remind_expiring_checks_command, send_caseload_reminders_command,
                     roll_up_search_demand_command, send_search_alerts_command,
-                    grant_role_command):
+                    prune_search_changes_command, grant_role_command):
         app.cli.add_command(command)
     app.cli.add_command(offer_waitlist_places_command)
     from app import scheduler

@@ -111,6 +111,7 @@ def _runs(config) -> dict[str, Callable[[Session, datetime], str]]:
         "send-search-alerts": scheduled_jobs.send_search_alerts,
         "roll-up-search-demand":
             lambda s, now: scheduled_jobs.roll_up_search_demand(s, today=now.date()),
+        "prune-search-changes": scheduled_jobs.prune_search_changes,
     }
 
 

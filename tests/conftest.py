@@ -147,6 +147,8 @@ def empty_all_tables(engine) -> None:
         else:
             for table in reversed(tables):
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            # Deleting the taxonomy logged changes (migration 0019's triggers).
+            conn.execute(sa.text("DELETE FROM search_changes"))
         conn.execute(sa.text(
             "INSERT INTO data_version (id, version, updated_at) VALUES (1, 1, :now)"),
             {"now": datetime.now(UTC)})

@@ -25,6 +25,7 @@ from app.models.system import (
     DataVersion,
     GeocodeCacheEntry,
     RankingWeights,
+    SearchChange,
     WidgetKey,
 )
 from app.models.taxonomy import (
@@ -70,6 +71,7 @@ __all__ = [
     "RequestMessage",
     "SavedSearch",
     "SavedSearchMatch",
+    "SearchChange",
     "SearchDemand",
     "SignIn",
     "SupportRequest",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -72,6 +72,25 @@ class DataVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = updated_at_column()
+
+
+class SearchChange(db.Model):
+    """A supporter whose searchable details changed, under the data version it made.
+
+    Written by the database's own triggers (migration 0019), whoever writes.
+    Each worker applies the supporters changed since its index's version; a
+    row naming nobody (the taxonomy or the weights changed) means: rebuild.
+    """
+
+    __tablename__ = "search_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, index=True)
+    # No foreign keys: the row outlives a deleted profile, which is the news.
+    supporter_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True,
+                                                 server_default=func.now())
 
 
 class RankingWeights(db.Model):

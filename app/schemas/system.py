@@ -8,11 +8,16 @@ from app.schemas.text import Line
 
 class SearchIndexHealthSchema(Schema):
     age_seconds = fields.Float(allow_none=True, metadata={
-        "description": "Seconds since this worker built its index; null before it has one"})
+        "description": "Seconds since this worker's index last changed (a build or changed "
+                       "supporters applied); null before it has one"})
+    full_build_age_seconds = fields.Float(allow_none=True, metadata={
+        "description": "Seconds since the whole index was read from the database"})
     supporters = fields.Integer(allow_none=True, metadata={
         "description": "Supporters the index can find"})
     data_version = fields.Integer(allow_none=True, metadata={
-        "description": "The data version the index was built from"})
+        "description": "The data version the index is at"})
+    changes_applied = fields.Integer(allow_none=True, metadata={
+        "description": "Changed supporters applied since the whole index was read"})
 
 
 class OutboxHealthSchema(Schema):

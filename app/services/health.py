@@ -37,13 +37,17 @@ def check() -> dict:
 
 
 def search_index_state() -> dict:
-    """Return this worker's index: seconds since built, supporters, data version (or nulls)."""
+    """Return this worker's index: its age, size, data version and changes applied (or nulls)."""
     cache = current_app.extensions.get("search_index")
     snapshot = cache.current if cache is not None else None
     if snapshot is None:
-        return {"age_seconds": None, "supporters": None, "data_version": None}
-    return {"age_seconds": round(time.monotonic() - snapshot.built_at, 1),
-            "supporters": len(snapshot.cards), "data_version": snapshot.version}
+        return {"age_seconds": None, "full_build_age_seconds": None, "supporters": None,
+                "data_version": None, "changes_applied": None}
+    now = time.monotonic()
+    return {"age_seconds": round(now - snapshot.built_at, 1),
+            "full_build_age_seconds": round(now - snapshot.full_built_at, 1),
+            "supporters": len(snapshot.cards), "data_version": snapshot.version,
+            "changes_applied": snapshot.changes_applied}
 
 
 def outbox_backlog() -> dict:

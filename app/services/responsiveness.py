@@ -81,10 +81,13 @@ def active_recently(last_active_at: datetime | None, now: datetime) -> bool:
     return last_active_at is not None and now - last_active_at <= timedelta(days=ACTIVE_DAYS)
 
 
-def reply_days_by_supporter(session: Session, *, now: datetime) -> dict[int, int]:
-    """Return ``{supporter_id: N}`` for every supporter with an honest "within N days"."""
+def reply_days_by_supporter(session: Session, *, now: datetime,
+                            supporter_ids: list[int] | None = None) -> dict[int, int]:
+    """Return ``{supporter_id: N}`` for every supporter (or those given) with an honest
+    "within N days"."""
     figures = {}
-    for supporter_id, answers in answer_counts(session, now=now).items():
+    for supporter_id, answers in answer_counts(session, now=now,
+                                               supporter_ids=supporter_ids).items():
         days = usual_reply_days(answers)
         if days is not None:
             figures[supporter_id] = days

@@ -74,6 +74,7 @@ def index_cache() -> SearchIndexCache:
         cache = SearchIndexCache(
             current_app.config["SEARCH_INDEX_CHECK_SECONDS"],
             inline_rebuild_seconds=current_app.config["SEARCH_INDEX_INLINE_REBUILD_SECONDS"],
+            rebuild_seconds=current_app.config["SEARCH_INDEX_REBUILD_SECONDS"],
             session_factory=background_session)
         current_app.extensions["search_index"] = cache
     return cache

@@ -2,9 +2,12 @@
 
 Each worker keeps one ``matching.SupportIndex`` plus the public card of every
 eligible supporter, so a search needs no database query beyond a cheap
-freshness check. The index is rebuilt when the data version in the database
-changes (any edit that affects search bumps it) or when the date changes
-(safeguarding and licence expiry hide people at midnight without any edit).
+freshness check. When the data version in the database moves on, the worker
+reads which supporters changed (``search_changes``) and applies just those:
+a few milliseconds, where a rebuild of 100,000 supporters takes seconds. The
+whole index is rebuilt when the taxonomy or the weights change, when the date
+changes (safeguarding and licence expiry hide people at midnight without any
+edit) and every ``rebuild_seconds`` (answering speed, which no edit bumps).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from app.services.data_version import current_version
 from app.services.eligibility import searchable
 from app.services.profile_fields import public_town
 from app.services.responsiveness import active_recently, reply_days_by_supporter
+from app.services.search_changes import changes_between
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,9 @@ class Snapshot:
     # after it): a snapshot carried past midnight without the database drops them.
     last_day: dict[int, date] = field(default_factory=dict)
     built_at: float = field(default_factory=time.monotonic)
+    # When the whole index was last read from the database (changes since applied).
+    full_built_at: float = field(default_factory=time.monotonic)
+    changes_applied: int = 0
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(), compare=False)
     _lazy: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -141,9 +148,13 @@ class SearchIndexCache:
     """
 
     def __init__(self, check_seconds: float = 2.0, *, inline_rebuild_seconds: float = 0.5,
-                 session_factory=None):
+                 session_factory=None, rebuild_seconds: float = 3600.0,
+                 max_changes: int = 2000):
         self.check_seconds = check_seconds
         self.inline_rebuild_seconds = inline_rebuild_seconds
+        self.rebuild_seconds = rebuild_seconds
+        # More changed supporters than this at once (an import): rebuild instead.
+        self.max_changes = max_changes
         self._session_factory = session_factory
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
@@ -176,9 +187,14 @@ class SearchIndexCache:
                 return snapshot
             snapshot = self._snapshot
             self._checked_at = time.monotonic()
-            if snapshot is not None and snapshot.version == version \
-                    and snapshot.built_on == today:
+            current = snapshot is not None and snapshot.built_on == today
+            due = current and time.monotonic() - snapshot.full_built_at >= self.rebuild_seconds
+            if current and snapshot.version == version and not due:
                 return snapshot
+            if current and not due:
+                changed = self._apply_changes(session, snapshot, version, today)
+                if changed is not None:
+                    return changed
             inline = (snapshot is None or snapshot.built_on != today
                       or self._session_factory is None
                       or self._last_build_seconds <= self.inline_rebuild_seconds)
@@ -217,6 +233,23 @@ class SearchIndexCache:
             self._snapshot = snapshot
         log.info("Search index built: %d supporters, version %d, %.0f ms",
                  len(snapshot.cards), version, self._last_build_seconds * 1000)
+
+    def _apply_changes(self, session: Session, snapshot: Snapshot, version: int,
+                       today: date) -> Snapshot | None:
+        """Apply the supporters changed since the snapshot; None when only a rebuild will do."""
+        started = time.perf_counter()
+        changes = changes_between(session, snapshot.version, version)
+        if changes.everything or len(changes.supporters) > self.max_changes:
+            return None
+        changed = apply_changes(session, snapshot, changes.supporters, version=version,
+                                today=today)
+        seconds = time.perf_counter() - started
+        INDEX_BUILD_SECONDS.labels("delta").observe(seconds)
+        if self._snapshot is snapshot:  # a background rebuild may have landed meanwhile
+            self._snapshot = changed
+        log.info("Search index updated: %d supporters changed, version %d, %.1f ms",
+                 len(changes.supporters), version, seconds * 1000)
+        return self._snapshot
 
     def _build_in_background(self, version: int, today: date) -> None:
         try:
@@ -274,11 +307,7 @@ def current_weights(session: Session) -> matching.Weights:
 
 
 def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
-    """Load every searchable supporter and build the index and public cards.
-
-    Plain column queries rather than ORM objects: at 100k supporters this is
-    the difference between seconds and a minute.
-    """
+    """Load every searchable supporter and build the index and public cards."""
     taxonomy = load_taxonomy_keys(session)
     index_roles = support_roles(session)
     role_keys = {role.key for role in index_roles}
@@ -286,9 +315,48 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     taxonomy = replace(taxonomy, roles={k: v for k, v in taxonomy.roles.items() if k in role_keys})
     related = {g.key: {r.key for r in g.related} for g in session.scalars(
         select(EventGroup).options(selectinload(EventGroup.related)))}
+    candidates, cards, last_day = load_supporters(session, today=today, role_keys=role_keys)
+    index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
+                                        related_groups=related, roles=index_roles)
+    return Snapshot(version=version, built_on=today, index=index, cards=cards,
+                    taxonomy=taxonomy, weights=current_weights(session),
+                    form=search_form_choices(session), last_day=last_day)
+
+
+def apply_changes(session: Session, snapshot: Snapshot, supporter_ids: frozenset[int], *,
+                  version: int, today: date) -> Snapshot:
+    """Return the snapshot with these supporters read afresh: changed, gone or new.
+
+    The same day's index with the same taxonomy and weights: it answers every
+    search exactly as ``build_snapshot`` would.
+    """
+    role_keys = {role.key for role in snapshot.index.roles}
+    candidates, cards, last_day = load_supporters(session, today=today, role_keys=role_keys,
+                                                  ids=supporter_ids)
+    gone = supporter_ids - cards.keys()
+    return replace(
+        snapshot, version=version,
+        index=snapshot.index.with_changes(candidates, removed=gone),
+        cards={**{sid: card for sid, card in snapshot.cards.items() if sid not in gone},
+               **cards},
+        last_day={**{sid: day for sid, day in snapshot.last_day.items() if sid not in gone},
+                  **last_day},
+        built_at=time.monotonic(), changes_applied=snapshot.changes_applied + len(supporter_ids),
+        answers=AnswerCache(), _lazy={})
+
+
+def load_supporters(session: Session, *, today: date, role_keys: set[str],
+                    ids: frozenset[int] | None = None
+                    ) -> tuple[list[matching.Candidate], dict[int, dict], dict[int, date]]:
+    """Return the searchable supporters (all, or those of ``ids``) as candidates,
+    public cards and last days.
+
+    Plain column queries rather than ORM objects: at 100k supporters this is
+    the difference between seconds and a minute.
+    """
     # The coarse position only: the index never holds anyone's exact position,
     # so nothing derived from it (distances, radius answers, fallbacks) can.
-    rows = session.execute(
+    query = (
         # The name as an admin verified it: a new one waits like a new bio.
         select(SupporterProfile.id, func.coalesce(SupporterProfile.public_name, User.display_name),
                SupporterProfile.search_latitude,
@@ -304,15 +372,20 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
         .outerjoin(QualificationFramework,
                    QualificationFramework.id == Qualification.framework_id)
         .where(searchable(today))
-        .order_by(SupporterProfile.id)
-    ).all()
-    roles = _links(session, supporter_roles.c.role_id, SupportRole)
-    groups = _links(session, supporter_event_groups.c.event_group_id, EventGroup)
-    expertise = _links(session, supporter_expertise.c.need_id, Need)
-    engaged = _active_engagements(session)
-    rates = _response_rates(session)
+        .order_by(SupporterProfile.id))
+    if ids is not None:
+        if not ids:
+            return [], {}, {}
+        query = query.where(SupporterProfile.id.in_(sorted(ids)))
+    rows = session.execute(query).all()
+    roles = _links(session, supporter_roles.c.role_id, SupportRole, ids)
+    groups = _links(session, supporter_event_groups.c.event_group_id, EventGroup, ids)
+    expertise = _links(session, supporter_expertise.c.need_id, Need, ids)
+    engaged = _active_engagements(session, ids)
+    rates = _response_rates(session, ids)
     # How quickly each answers: one grouped query for everyone (see responsiveness).
-    replies = reply_days_by_supporter(session, now=datetime.now(UTC))
+    replies = reply_days_by_supporter(session, now=datetime.now(UTC),
+                                      supporter_ids=None if ids is None else sorted(ids))
 
     candidates, cards, last_day = [], {}, {}
     now = datetime.now(UTC)
@@ -369,11 +442,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
             "replies_within_days": replies.get(sid),
             "active_this_month": active_recently(last_active, now),
         }
-    index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
-                                        related_groups=related, roles=index_roles)
-    return Snapshot(version=version, built_on=today, index=index, cards=cards,
-                    taxonomy=taxonomy, weights=current_weights(session),
-                    form=search_form_choices(session), last_day=last_day)
+    return candidates, cards, last_day
 
 
 def search_form_choices(session: Session) -> dict:
@@ -409,30 +478,36 @@ def club_key(club: str | None) -> str | None:
     return " ".join(club.lower().split()) if club else None
 
 
-def _links(session: Session, column, model) -> dict[int, list[tuple[str, str]]]:
+def _links(session: Session, column, model, ids=None) -> dict[int, list[tuple[str, str]]]:
     """Return ``{supporter_id: [(key, name), ...]}`` for one of the profile's link tables."""
     table = column.table
     found: dict[int, list[tuple[str, str]]] = {}
-    for sid, key, name in session.execute(
-            select(table.c.supporter_id, model.key, model.name)
-            .join(model, model.id == column)
-            .order_by(table.c.supporter_id, model.sort_order)):
+    query = (select(table.c.supporter_id, model.key, model.name)
+             .join(model, model.id == column)
+             .order_by(table.c.supporter_id, model.sort_order))
+    if ids is not None:
+        query = query.where(table.c.supporter_id.in_(sorted(ids)))
+    for sid, key, name in session.execute(query):
         found.setdefault(sid, []).append((key, name))
     return found
 
 
-def _active_engagements(session: Session) -> dict[int, int]:
-    return dict(session.execute(
-        select(Engagement.supporter_id, func.count())
-        .where(Engagement.status == "active").group_by(Engagement.supporter_id)).all())
+def _active_engagements(session: Session, ids=None) -> dict[int, int]:
+    query = (select(Engagement.supporter_id, func.count())
+             .where(Engagement.status == "active").group_by(Engagement.supporter_id))
+    if ids is not None:
+        query = query.where(Engagement.supporter_id.in_(sorted(ids)))
+    return dict(session.execute(query).all())
 
 
-def _response_rates(session: Session) -> dict[int, float]:
+def _response_rates(session: Session, ids=None) -> dict[int, float]:
     """Share of each supporter's settled requests they answered (accepted or declined)."""
     answered = func.sum(case((SupportRequest.status.in_(("accepted", "declined")), 1), else_=0))
     settled = func.sum(case((SupportRequest.status.in_(("accepted", "declined", "expired")), 1),
                             else_=0))
-    rows = session.execute(
-        select(SupportRequest.supporter_id, answered, settled)
-        .group_by(SupportRequest.supporter_id)).all()
+    query = select(SupportRequest.supporter_id, answered, settled) \
+        .group_by(SupportRequest.supporter_id)
+    if ids is not None:
+        query = query.where(SupportRequest.supporter_id.in_(sorted(ids)))
+    rows = session.execute(query).all()
     return {sid: a / s for sid, a, s in rows if s}

@@ -38,7 +38,7 @@ def test_once_runs_every_scheduled_job(runner, session, mailbox, waiting_request
     assert result.exit_code == 0, result.output
     for job in ("send-email", "expire-requests", "offer-waitlist-places",
                 "remind-expiring-checks", "send-caseload-reminders", "send-search-alerts",
-                "roll-up-search-demand"):
+                "roll-up-search-demand", "prune-search-changes"):
         assert f"{job}: " in result.output
     assert "import-licences" not in result.output  # no LICENCE_IMPORT_FILE: not scheduled
     assert len(mailbox.to("sam@example.com")) == 1  # the queued email went out
@@ -62,7 +62,7 @@ def test_a_failing_job_does_not_stop_the_others(runner, session, mailbox, waitin
     "import-licences": "1d@01:00", "send-email": "30s", "expire-requests": "off",
     "offer-waitlist-places": "2h", "remind-expiring-checks": "1d@06:00",
     "send-caseload-reminders": "1d", "send-search-alerts": "1d@07:30",
-    "roll-up-search-demand": "1d@02:00"}}])
+    "roll-up-search-demand": "1d@02:00", "prune-search-changes": "1h"}}])
 def test_list_shows_each_job_and_its_schedule(runner, app):
     lines = runner.invoke(args=["run-scheduler", "--list"]).output.splitlines()
     shown = {line.split()[0]: " ".join(line.split()[1:]) for line in lines}

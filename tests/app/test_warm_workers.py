@@ -30,8 +30,9 @@ def test_healthz_reports_no_index_until_this_worker_builds_one(client, make_supp
     make_supporter()
     before = client.get("/healthz").get_json()
     assert before["status"] == "ok"
-    assert before["search_index"] == {"age_seconds": None, "supporters": None,
-                                      "data_version": None}
+    assert before["search_index"] == {"age_seconds": None, "full_build_age_seconds": None,
+                                      "supporters": None, "data_version": None,
+                                      "changes_applied": None}
     assert client.get("/api/v1/search?where=LS6+3QS").status_code == 200
     after = client.get("/healthz").get_json()
     assert after["search_index"]["supporters"] == 2
