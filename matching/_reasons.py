@@ -172,10 +172,15 @@ def _ladder_text(t, candidate: Candidate, query: Query, about_coach: bool) -> st
 
 def _number(t, n: int) -> str:
     """Spell small counts of levels out ("two levels above you"), as people write them."""
-    words = (t.pgettext("levels", "zero"), t.pgettext("levels", "one"),
-             t.pgettext("levels", "two"), t.pgettext("levels", "three"),
-             t.pgettext("levels", "four"), t.pgettext("levels", "five"),
-             t.pgettext("levels", "six"), t.pgettext("levels", "seven"),
-             t.pgettext("levels", "eight"), t.pgettext("levels", "nine"),
-             t.pgettext("levels", "ten"))
-    return words[n] if 0 <= n < len(words) else f"{n:,}"
+    return _NUMBER_WORDS[n](t) if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+
+
+# One lookup per reason rather than eleven: each word is translated when used.
+_NUMBER_WORDS = (
+    lambda t: t.pgettext("levels", "zero"), lambda t: t.pgettext("levels", "one"),
+    lambda t: t.pgettext("levels", "two"), lambda t: t.pgettext("levels", "three"),
+    lambda t: t.pgettext("levels", "four"), lambda t: t.pgettext("levels", "five"),
+    lambda t: t.pgettext("levels", "six"), lambda t: t.pgettext("levels", "seven"),
+    lambda t: t.pgettext("levels", "eight"), lambda t: t.pgettext("levels", "nine"),
+    lambda t: t.pgettext("levels", "ten"),
+)
