@@ -252,7 +252,11 @@ def wait_for_workers(base: str, workers: int, version: int, timeout: float,
                 list(pool.map(lambda path: urllib.request.urlopen(
                     _request(base + path), timeout=60).read(), nudge[i:i + 8]))
             i = (i + 8) % max(len(nudge) - 8, 1)
-        report = health(base)
+        try:
+            report = health(base)
+        except OSError:  # not listening yet: gunicorn binds once a worker is warm
+            time.sleep(0.1)
+            continue
         if (report["search_index"]["data_version"] or 0) >= version:
             seen.add(report["worker"])
         else:

@@ -377,7 +377,9 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         if not ids:
             return [], {}, {}
         query = query.where(SupporterProfile.id.in_(sorted(ids)))
-    rows = session.execute(query).all()
+    # Core rows, not the ORM's: at 100,000 supporters and half a million links
+    # the ORM's result handling alone costs seconds.
+    rows = session.connection().execute(query).all()
     roles = _links(session, supporter_roles.c.role_id, SupportRole, ids)
     groups = _links(session, supporter_event_groups.c.event_group_id, EventGroup, ids)
     expertise = _links(session, supporter_expertise.c.need_id, Need, ids)
@@ -387,6 +389,22 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
     replies = reply_days_by_supporter(session, now=datetime.now(UTC),
                                       supporter_ids=None if ids is None else sorted(ids))
 
+    # Supporters hold a few hundred distinct sets of roles, groups and needs: one
+    # copy of each (cards are read, never changed) keeps a worker's memory down.
+    shared: dict = {}
+
+    def keys_of(pairs: tuple) -> frozenset[str]:
+        found = shared.get(("keys", pairs))
+        if found is None:
+            found = shared[("keys", pairs)] = frozenset(k for k, _ in pairs)
+        return found
+
+    def listed(pairs: tuple) -> list[dict]:
+        found = shared.get(("card", pairs))
+        if found is None:
+            found = shared[("card", pairs)] = [{"key": k, "name": n} for k, n in pairs]
+        return found
+
     candidates, cards, last_day = [], {}, {}
     now = datetime.now(UTC)
     for (sid, name, lat, lon, outward, place, country, club, bio, years, travel, online,
@@ -395,14 +413,14 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         capacity_left = capacity - engaged.get(sid, 0)
         if last_active is not None and last_active.tzinfo is None:
             last_active = last_active.replace(tzinfo=UTC)
-        its_roles, its_groups, its_needs = roles.get(sid, []), groups.get(sid, []), \
-            expertise.get(sid, [])
+        its_roles, its_groups, its_needs = roles.get(sid, ()), groups.get(sid, ()), \
+            expertise.get(sid, ())
         try:
             candidate = matching.Candidate(
                 id=sid, lat=lat, lon=lon,
-                roles=frozenset(k for k, _ in its_roles if k in role_keys),
-                event_groups=frozenset(k for k, _ in its_groups),
-                needs=frozenset(k for k, _ in its_needs),
+                roles=keys_of(tuple(p for p in its_roles if p[0] in role_keys)),
+                event_groups=keys_of(its_groups),
+                needs=keys_of(its_needs),
                 level=level or 0, qualification=qualification or "",
                 club=club_key(club), travel_km=travel, offers_online=online,
                 capacity_left=capacity_left, response_rate=rates.get(sid),
@@ -422,9 +440,9 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         cards[sid] = {
             "id": sid,
             "name": name,
-            "roles": [{"key": k, "name": n} for k, n in its_roles],
-            "event_groups": [{"key": k, "name": n} for k, n in its_groups],
-            "expertise": [{"key": k, "name": n} for k, n in its_needs],
+            "roles": listed(its_roles),
+            "event_groups": listed(its_groups),
+            "expertise": listed(its_needs),
             "qualification": qualification,
             "years_coaching": years,
             "club": club,
@@ -478,18 +496,22 @@ def club_key(club: str | None) -> str | None:
     return " ".join(club.lower().split()) if club else None
 
 
-def _links(session: Session, column, model, ids=None) -> dict[int, list[tuple[str, str]]]:
-    """Return ``{supporter_id: [(key, name), ...]}`` for one of the profile's link tables."""
+def _links(session: Session, column, model, ids=None) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Return ``{supporter_id: ((key, name), ...)}`` for one of the profile's link tables."""
     table = column.table
-    found: dict[int, list[tuple[str, str]]] = {}
-    query = (select(table.c.supporter_id, model.key, model.name)
-             .join(model, model.id == column)
-             .order_by(table.c.supporter_id, model.sort_order))
+    # The taxonomy is small: join it here rather than in every row.
+    names = {model_id: (key, name) for model_id, key, name in session.execute(
+        select(model.id, model.key, model.name))}
+    order = {model_id: i for i, model_id in enumerate(session.scalars(
+        select(model.id).order_by(model.sort_order)))}
+    query = select(table.c.supporter_id, column)
     if ids is not None:
         query = query.where(table.c.supporter_id.in_(sorted(ids)))
-    for sid, key, name in session.execute(query):
-        found.setdefault(sid, []).append((key, name))
-    return found
+    found: dict[int, list[int]] = {}
+    for sid, model_id in session.connection().execute(query).all():
+        found.setdefault(sid, []).append(model_id)
+    return {sid: tuple(names[m] for m in sorted(held, key=order.__getitem__))
+            for sid, held in found.items()}
 
 
 def _active_engagements(session: Session, ids=None) -> dict[int, int]:
