@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.orm import Session
 
+import geodata
 import matching
 from app import i18n
 from app.errors import InvalidInput
@@ -93,6 +94,11 @@ def warm_up(app) -> Snapshot | None:
             snapshot = index_cache().get(db.session)
             # Otherwise the first search with goals text would fit the TF-IDF model.
             snapshot.index.fit_text()
+            # And the first searches by postcode, town or point would open the
+            # offline postcode and place indexes.
+            geodata.geocode("LS6 3QS")
+            geodata.geocode("Leeds")
+            geodata.from_coordinates(53.8, -1.55)
         except Exception:
             log.exception("Search index warm-up failed; the first search will build it")
             return None
