@@ -7,6 +7,7 @@ where a deployment differs; command-line options (``--bind``) override this file
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -66,6 +67,11 @@ def post_worker_init(worker):
     while warming.is_alive():
         worker.notify()
         warming.join(1.0)
+    # The index is millions of long-lived objects: keep the garbage collector's
+    # full passes from walking them during requests (they are still freed when
+    # a rebuild drops them).
+    gc.collect()
+    gc.freeze()
 
 
 def child_exit(server, worker):
