@@ -109,13 +109,7 @@ class SupportIndex:
         InvalidInput
             When ``roles`` is not an iterable of distinct :class:`Role`.
         """
-        if isinstance(candidates, (str, bytes)) or not isinstance(candidates, Iterable):
-            raise InvalidInput("candidates", "must be an iterable of Candidate")
-        cands = tuple(candidates)
-        for c in cands:
-            if not isinstance(c, Candidate):
-                raise InvalidCandidate(
-                    "candidates", f"expected a Candidate, got {type(c).__name__}")
+        cands = _candidates(candidates, "candidates")
         labels = Labels() if labels is None else labels
         if not isinstance(labels, Labels):
             raise InvalidInput("labels", "must be a Labels")
@@ -280,13 +274,7 @@ class SupportIndex:
             When an item of ``upserts`` is not a :class:`Candidate`, an id is
             repeated in it, or a supporter holds a role the index does not know.
         """
-        if isinstance(upserts, (str, bytes)) or not isinstance(upserts, Iterable):
-            raise InvalidInput("upserts", "must be an iterable of Candidate")
-        new = tuple(upserts)
-        for c in new:
-            if not isinstance(c, Candidate):
-                raise InvalidCandidate(
-                    "upserts", f"expected a Candidate, got {type(c).__name__}")
+        new = _candidates(upserts, "upserts")
         new_columns = read_columns(new, self.roles, self.today)
         old = self._arrays.columns
         leaving = np.fromiter({int(i) for i in removed} | {c.id for c in new}, np.int64)
@@ -336,6 +324,17 @@ class SupportIndex:
     def candidate(self, candidate_id: int) -> Candidate:
         """Return the supporter with this id (``KeyError`` when unknown)."""
         return self._arrays.candidates[self._arrays.row_of()[candidate_id]]
+
+
+def _candidates(value: object, name: str) -> tuple[Candidate, ...]:
+    """Return an iterable of candidates as a tuple, or refuse it naming ``name``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInput(name, "must be an iterable of Candidate")
+    cands = tuple(value)
+    for c in cands:
+        if not isinstance(c, Candidate):
+            raise InvalidCandidate(name, f"expected a Candidate, got {type(c).__name__}")
+    return cands
 
 
 def _merged_order(old: Columns, stays: np.ndarray, new: Columns) -> np.ndarray:

@@ -123,6 +123,20 @@ def test_duplicate_ids_and_wrong_items_are_refused():
         SupportIndex()
 
 
+def test_bad_changes_are_refused_and_leave_the_index_as_it_was():
+    c = Candidate(1, 53.8, -1.5, roles={"mentor"})
+    index = SupportIndex.build([c])
+    for upserts, error, field in [
+            ("mentor", InvalidInput, "upserts"),
+            ([c, {"id": 2}], InvalidCandidate, "upserts"),
+            ([Candidate(2, 53.8, -1.5, roles={"mentor"})] * 2, InvalidCandidate, "id"),
+            ([Candidate(3, 53.8, -1.5, roles={"wizard"})], InvalidCandidate, "roles")]:
+        with pytest.raises(error) as caught:
+            index.with_changes(upserts)
+        assert caught.value.field == field
+    assert index.ids.tolist() == [1] and index.candidate(1) is c
+
+
 def test_cohort_coach_needs_a_query():
     with pytest.raises(InvalidInput) as caught:
         CohortCoach(1, {"lat": 1})
