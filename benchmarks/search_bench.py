@@ -289,9 +289,14 @@ def run_scale(args, supporters: int) -> dict:
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
          "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    database = sa.create_engine(url)
+
+    def data_version() -> int:
+        with database.connect() as conn:
+            return conn.execute(sa.text("SELECT version FROM data_version")).scalar_one()
+
     try:
-        with sa.create_engine(url).connect() as conn:
-            version = conn.execute(sa.text("SELECT version FROM data_version")).scalar_one()
+        version = data_version()
         # Each worker builds its index before it takes a request (post_worker_init).
         wait_for_workers(base, args.workers, version, timeout=900)
         warm_s = time.perf_counter() - started
@@ -314,11 +319,10 @@ def run_scale(args, supporters: int) -> dict:
                     _paths_script(workdir / "unique.lua", unique))
 
         # One supporter changes (a place taken): how soon every worker has it, at what cost.
-        with sa.create_engine(url).begin() as conn:
+        with database.begin() as conn:
             conn.execute(sa.text("UPDATE supporter_profiles SET capacity = capacity + 1 "
                                  "WHERE id = 1"))
-        with sa.create_engine(url).connect() as conn:
-            changed_to = conn.execute(sa.text("SELECT version FROM data_version")).scalar_one()
+        changed_to = data_version()
         reach_s = wait_for_workers(base, args.workers, changed_to, timeout=120,
                                    nudge=unique[:2000])
         deltas = metric(base, token, "fmcs_search_index_build_duration_seconds_count",
@@ -329,6 +333,7 @@ def run_scale(args, supporters: int) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=60)
+        database.dispose()
         shutil.rmtree(workdir, ignore_errors=True)
         if args.database == "postgresql":
             drop_database(args.database_url, db_name)

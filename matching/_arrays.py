@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ._build import Columns
     from ._roles import Role
     from ._text import TextModel
-    from ._types import Candidate, Labels
+    from ._types import Labels
     from ._weights import Weights
 
 __all__ = [
@@ -253,7 +253,7 @@ class IndexArrays:
         The furthest anyone travels.
     text : TextModel
         TF-IDF model of the rows' bios (fitted lazily).
-    candidates : tuple of Candidate
+    candidates : object array of Candidate
         The supporters, in row order (for reasons).
     labels : Labels
     related_groups : Mapping of str to frozenset of str
@@ -276,7 +276,7 @@ class IndexArrays:
     club_code: Mapping[str, int]
     max_travel_km: float
     text: TextModel
-    candidates: tuple[Candidate, ...]
+    candidates: np.ndarray
     labels: Labels
     related_groups: Mapping[str, frozenset[str]]
     columns: Columns

@@ -22,7 +22,7 @@ __all__ = ["cell_codes", "rows_in_radius", "spatial_order"]
 
 _STEPS = 65535.0      # a coordinate's steps: 16 bits each
 _SQUARES = 8          # at most this many squares a side per query box
-_PAD_DEG = 1e-7       # about a centimetre: trigonometry's rounding, never a row
+_PAD_DEG = 1e-7       # about a centimetre, for the bounds' rounding
 
 
 def cell_codes(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:

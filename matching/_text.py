@@ -13,6 +13,7 @@ common the query's words are.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -303,11 +304,7 @@ def _term_counts(bios: Sequence[str]) -> TermCounts:
                       counts=matrix.data.astype(np.float64))
 
 
-_ANALYZER = []
-
-
+@functools.cache
 def _analyzer():
     """Return the analyser bios are counted with (built once)."""
-    if not _ANALYZER:
-        _ANALYZER.append(CountVectorizer(stop_words="english").build_analyzer())
-    return _ANALYZER[0]
+    return CountVectorizer(stop_words="english").build_analyzer()

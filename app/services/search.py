@@ -94,16 +94,18 @@ def warm_up(app) -> Snapshot | None:
             snapshot = index_cache().get(db.session)
             # Otherwise the first search with goals text would fit the TF-IDF model.
             snapshot.index.fit_text()
-            # And the first searches by postcode, town or point would open the
-            # offline postcode and place indexes.
-            geodata.geocode("LS6 3QS")
-            geodata.geocode("Leeds")
-            geodata.from_coordinates(53.8, -1.55)
         except Exception:
             log.exception("Search index warm-up failed; the first search will build it")
             return None
         finally:
             db.session.remove()
+    try:
+        # And the first searches by postcode, town or point would open the
+        # offline postcode and place indexes.
+        geodata.geocode("LS6 3QS")
+        geodata.from_coordinates(53.8, -1.55)
+    except geodata.GeodataError:  # no offline data here: the first search opens it
+        log.warning("Offline geodata not warmed", exc_info=True)
     log.info("Search index warm: %d supporters, version %d, in %.0f ms",
              len(snapshot.cards), snapshot.version, (time.perf_counter() - started) * 1000)
     return snapshot

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
 from app.models import EventGroup, Need, SearchChange, SupporterProfile, User
 
 CITY_CENTRE = {"latitude": 53.7997, "longitude": -1.5492, "postcode": "LS1 4AP"}
@@ -167,4 +166,3 @@ def test_many_changes_at_once_rebuild_instead(app, client, session, make_support
     session.commit()
     answers(client)
     assert index_health(client)["changes_applied"] == 0
-    db.session.remove()
