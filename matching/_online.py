@@ -1,11 +1,12 @@
-"""The online search: the best online supporters, found block by block.
+"""The online search: the best online supporters, found by bounds.
 
 Online supporters pass wherever they are, so a query accepting online support
 could have to score every one of them. They are stored in blocks sharing
 role-level group, event-group set and availability (see :class:`OnlineBlocks`);
 rows of a block differ only in needs, responsiveness and bio, each bounded per
-block. Blocks are scored best bound first, and a block whose bound cannot
-reach the k-th best score found so far is skipped unseen.
+block. A row's bound is its block's, with its own availability and
+responsiveness: rows are scored best bound first, and those whose bound cannot
+reach the k-th best score found so far are skipped unseen.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import IndexArrays
-from ._scoring import Pool, concat, score_rows
+from ._geo import km_from_chord
+from ._scoring import Pool, chords, concat, score_rows
 from ._screening import Screening
 from ._types import Query
 from ._weights import Weights
 
 __all__ = ["add_online"]
 
-# Online blocks scored per step while looking for the top k, and how many
-# online rows are simply all scored.
-_CHUNK_BLOCKS = 256
+# Online rows scored in the first step while looking for the top k (at least
+# four times k), and how many online rows are simply all scored.
+_CHUNK_ROWS = 1024
 _SCORE_ALL_ROWS = 6000
 
 
@@ -89,7 +91,6 @@ def add_online(arrays: IndexArrays, query: Query, weights: Weights, screening: S
             seen[club_rows] = True
             pool = concat(pool, score(club_rows))
 
-    bound = _block_bounds(arrays, weights, screening, chosen, text_query)
     pools = [pool]
     if all_available >= k:
         # Enough available supporters: the waitlist is never shown.
@@ -98,77 +99,126 @@ def add_online(arrays: IndexArrays, query: Query, weights: Weights, screening: S
         # Every available supporter is shown; the waitlist fills the rest.
         pools.append(score(_block_rows(arrays, chosen[is_available], seen)))
         wanted, need = False, k - all_available
-    chosen, bound = chosen[is_available == wanted], bound[is_available == wanted]
-    best = np.concatenate([_best_scores(arrays, p, (p.available == wanted) & ~p.in_person, need)
-                           for p in pools])
-    # Best-bound blocks first, a chunk at a time. The k-th best score found so
-    # far never exceeds the true k-th score, so a block whose bound is below it
-    # cannot place a row in the top k (nor tie with it) and is skipped.
-    while len(chosen):
-        if len(best) >= need:
-            best = np.partition(best, len(best) - need)[len(best) - need:]
-            keep = bound >= best.min()
-            chosen, bound = chosen[keep], bound[keep]
-            if not len(chosen):
-                break
-        m = min(_CHUNK_BLOCKS, len(chosen))
-        top = np.argpartition(-bound, m - 1)[:m] if m < len(chosen) else np.arange(m)
-        chunk = score(_block_rows(arrays, chosen[top], seen))
+    chosen = chosen[is_available == wanted]
+    leaders = _Leaders(arrays, need)
+    for p in pools:
+        leaders.add(p, (p.available == wanted) & ~p.in_person)
+    rows, bound = _row_bounds(arrays, weights, screening, chosen, seen, text_query)
+    # Best bounds first, a chunk at a time. The k-th best found so far is never
+    # better than the true k-th, so a row that cannot beat it is skipped
+    # unscored: its bound is lower, or equal and it is farther. Chunks double,
+    # so rows tied at the top (a search with no needs) take few steps.
+    chunk_rows = max(_CHUNK_ROWS, 4 * need)
+    while len(rows):
+        rows, bound = leaders.prune(rows, bound, xyz)
+        if not len(rows):
+            break
+        if len(rows) > chunk_rows:
+            top = np.argpartition(-bound, chunk_rows - 1)[:chunk_rows]
+            rest = np.ones(len(rows), bool)
+            rest[top] = False
+            chunk_of, rows, bound = rows[top], rows[rest], bound[rest]
+        else:
+            chunk_of, rows, bound = rows, rows[:0], bound[:0]
+        chunk = score(chunk_of)
         pools.append(chunk)
-        best = np.concatenate([best, _best_scores(arrays, chunk, chunk.available == wanted,
-                                                  need)])
-        chosen, bound = np.delete(chosen, top), np.delete(bound, top)
+        leaders.add(chunk, chunk.available == wanted)
+        chunk_rows *= 2
     return concat(*pools), n_available + n_waiting, n_available
 
 
-def _best_scores(arrays: IndexArrays, pool: Pool, mask: np.ndarray, k: int) -> np.ndarray:
-    """Return the k best scores among masked rows, exact (text computed for them).
+class _Leaders:
+    """The k best online matches scored so far, exactly: score, distance and id.
 
-    Rows without text have lower-bound scores, so these may not be the true k
-    best, but each is an exact score of a distinct row: their k-th is at most
-    the true k-th best score.
+    Rows of a pool whose text is pending have lower-bound scores; the rows
+    taken as leaders get their text first, so every leader is exact and the
+    k-th leader is never better than the true k-th match.
     """
-    positions = np.flatnonzero(mask)
-    if k <= 0 or not len(positions):
-        return np.empty(0)
-    if len(positions) > k:
-        positions = positions[np.argpartition(-pool.score[positions], k - 1)[:k]]
-    pool.complete_text(arrays, positions)
-    return pool.score[positions]
+
+    def __init__(self, arrays: IndexArrays, k: int) -> None:
+        self.arrays, self.k = arrays, k
+        self.score, self.km, self.ids = np.empty(0), np.empty(0), np.empty(0, np.int64)
+
+    def add(self, pool: Pool, mask: np.ndarray) -> None:
+        positions = np.flatnonzero(mask)
+        if not len(positions):
+            return
+        if len(positions) > self.k:
+            # Every row that ties the k-th best lower bound, so the nearest of
+            # them lead: they prune the most.
+            scores = pool.score[positions]
+            kth = np.partition(scores, len(scores) - self.k)[len(scores) - self.k]
+            positions = positions[scores >= kth]
+        pool.complete_text(self.arrays, positions)
+        self.score = np.concatenate([self.score, pool.score[positions]])
+        self.km = np.concatenate([self.km, pool.distance_km(self.arrays, positions)])
+        self.ids = np.concatenate([self.ids, self.arrays.rows.ids[pool.rows[positions]]])
+        best = np.lexsort((self.ids, self.km, -self.score))[:self.k]
+        self.score, self.km, self.ids = self.score[best], self.km[best], self.ids[best]
+
+    def prune(self, rows: np.ndarray, bound: np.ndarray,
+              xyz: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the rows (and bounds) that could still beat the k-th leader."""
+        if len(self.score) < self.k:
+            return rows, bound
+        score, km, ident = self.score[-1], self.km[-1], self.ids[-1]
+        keep = bound > score
+        tied = np.flatnonzero(bound == score)
+        if len(tied):
+            # At best they tie the k-th score: only the nearer (then lower id) can win.
+            tied_km = km_from_chord(chords(self.arrays, rows[tied], xyz))
+            tied_id = self.arrays.rows.ids[rows[tied]]
+            keep[tied] = (tied_km < km) | ((tied_km == km) & (tied_id < ident))
+        return rows[keep], bound[keep]
 
 
-def _block_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
-                  chosen: np.ndarray, text_query) -> np.ndarray:
-    """Return an upper bound of the score of any supporter in each chosen block.
+def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
+                chosen: np.ndarray, seen: np.ndarray | None, text_query
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows of chosen online blocks, and a bound of each one's score.
 
-    Rows in a block share roles, level, event groups and availability; they
-    differ in needs (bounded by the block's union of needs), responsiveness
-    (bounded by the block's best) and text (bounded by the block's largest
-    weight of each query term). Proximity is neutral online, and same-club
-    supervision is scored separately.
+    Rows of a block share roles, level, event groups and availability; they
+    differ in needs (bounded by the block's union of needs), responsiveness and
+    text (bounded by the block's largest weight of each query term). The bound
+    adds the same terms in the same order as :func:`score_rows`, each at least
+    the row's, and rounding never lowers a larger sum: without text it is never
+    below the score, and equal to it when the query has no needs. Text sums its
+    terms in another order, so its bound is widened for rounding. Proximity is
+    neutral online, and same-club supervision is scored separately.
     """
     blocks = arrays.blocks
-    static_max = arrays.static_score(weights)[1][chosen]
-    group = screening.event_group_score[blocks.event_groups[chosen]]
-    ladder = screening.ladder_score[blocks.role_level[chosen]]
-    needs = screening.needs.coverage(blocks.needs[:, chosen])
-    bound = (static_max + (group + ladder) + weights.needs * needs
-             + weights.proximity * weights.online_proximity)
+    rows, block = _block_rows(arrays, chosen, seen, with_block=True)
+    group_ladder = (screening.event_group_score[blocks.event_groups[chosen]]
+                    + screening.ladder_score[blocks.role_level[chosen]])
+    needs = weights.needs * screening.needs.coverage(blocks.needs[:, chosen])
+    bound = arrays.static_score(weights)[rows] + group_ladder[block]
+    bound += needs[block]
+    bound += weights.proximity * weights.online_proximity
     if text_query is not None:
         text = arrays.text.block_bounds(text_query, len(blocks.start))[chosen]
-        bound = bound + weights.text * text
-    # The rows add the same terms in another order; allow for rounding.
-    return bound * (1.0 + 1e-12) + 1e-12
+        bound += (weights.text * text * (1.0 + 1e-9) + 1e-12)[block]
+    return rows, bound
 
 
-def _block_rows(arrays: IndexArrays, chosen: np.ndarray, seen: np.ndarray | None) -> np.ndarray:
-    """Return the rows of online blocks, leaving out those already seen."""
+def _block_rows(arrays: IndexArrays, chosen: np.ndarray, seen: np.ndarray | None, *,
+                with_block: bool = False):
+    """Return the rows of online blocks, leaving out those already seen.
+
+    ``with_block`` also returns each row's place in ``chosen``.
+    """
     blocks = arrays.blocks
     sizes = blocks.size[chosen]
     total = int(sizes.sum())
+    empty = np.empty(0, np.int64)
     if not total:
-        return np.empty(0, np.int64)
+        return (empty, empty) if with_block else empty
     # Vectorised concatenation of ranges [start, start + size).
     offsets = np.repeat(blocks.start[chosen] - (np.cumsum(sizes) - sizes), sizes)
     rows = blocks.rows[np.arange(total) + offsets]
-    return rows if seen is None else rows[~seen[rows]]
+    if not with_block:
+        return rows if seen is None else rows[~seen[rows]]
+    block = np.repeat(np.arange(len(chosen)), sizes)
+    if seen is not None:
+        fresh = ~seen[rows]
+        rows, block = rows[fresh], block[fresh]
+    return rows, block

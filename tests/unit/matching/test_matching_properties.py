@@ -258,7 +258,7 @@ def test_one_element_index_ranks_like_the_large_index_filtered(cands, query, w):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
-    """Online supporters skipped by their block bound could never have made the top k."""
+    """Online supporters skipped by their bound could never have made the top k."""
     from matching import _online
 
     rng = random.Random(seed)
@@ -276,7 +276,7 @@ def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
     index = build(cands)
     # Force the block search with small steps, so bounds and thresholds are used.
     monkeypatch.setattr(_online, "_SCORE_ALL_ROWS", 0)
-    monkeypatch.setattr(_online, "_CHUNK_BLOCKS", 3)
+    monkeypatch.setattr(_online, "_CHUNK_ROWS", 3)
     for _ in range(25):
         query = Query(
             rng.uniform(51, 55), rng.uniform(-4, 0), radius_km=rng.choice([10.0, 40.0]),
@@ -292,6 +292,37 @@ def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
         assert top.matches == every.matches[:query.limit]
         assert top.online == every.online[:query.limit]
         assert top.diagnostics == every.diagnostics
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_online_supporters_tied_on_score_are_ranked_nearest_first(monkeypatch, seed):
+    """Thousands of online supporters with equal scores: the nearest win, as unpruned.
+
+    With no needs, event groups or goals, scores tie (same places free, no
+    requests answered yet), so distance decides among far more than a page.
+    """
+    from matching import _online
+
+    rng = random.Random(seed)
+    cands = [Candidate(i, rng.uniform(50.0, 58.0), rng.uniform(-6.0, 1.5),
+                       roles=frozenset({"mentor"}), level=rng.choice([3, 4]),
+                       offers_online=True, capacity_left=rng.choice([0, 3, 5]),
+                       travel_km=rng.choice([5, 20]))
+             for i in range(1, 4001)]
+    index = build(cands)
+    monkeypatch.setattr(_online, "_SCORE_ALL_ROWS", 0)
+    monkeypatch.setattr(_online, "_CHUNK_ROWS", rng.choice([2, 16, 256]))
+    for _ in range(15):
+        query = Query(rng.uniform(51, 57), rng.uniform(-5, 1), radius_km=rng.choice([5.0, 30.0]),
+                      roles=frozenset({"mentor"}), level=rng.choice([None, 1, 2]),
+                      mode=rng.choice(["online", "either"]), limit=rng.choice([1, 10, 40]))
+        top = index.rank(query)
+        every = everything(index, query)
+        assert top.matches == every.matches[:query.limit]
+        assert top.online == every.online[:query.limit]
+        shown = top.online if query.mode == "either" else top.matches
+        if len(shown) > 1:  # ties were decided by distance
+            assert len({m.score for m in shown}) < len(shown)
 
 
 def _score(index, query, candidate_id):
