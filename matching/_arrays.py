@@ -219,13 +219,14 @@ class OnlineBlocks(_ReadOnly):
 class _Memo:
     """Values derived from the arrays, kept once computed (thread-safe)."""
 
-    __slots__ = ("lock", "row_of", "screenings", "static")
+    __slots__ = ("lock", "online_bounds", "row_of", "screenings", "static")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.row_of: Mapping[int, int] | None = None
         self.static: dict = {}
         self.screenings: dict = {}
+        self.online_bounds: dict = {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -296,6 +297,16 @@ class IndexArrays:
     def screenings(self) -> dict:
         """Per-query screenings kept by what they depend on (see :func:`._screening.screen`)."""
         return self._memo.screenings
+
+    @property
+    def online_bounds(self) -> dict:
+        """Sorted online rows and bounds kept per query shape (see :mod:`._online`)."""
+        return self._memo.online_bounds
+
+    def forget_queries(self) -> None:
+        """Forget what was kept for queries (screenings, online bounds): as if new."""
+        self._memo.screenings.clear()
+        self._memo.online_bounds.clear()
 
     def static_score(self, weights: Weights) -> np.ndarray:
         """Return each row's availability + responsiveness contribution.

@@ -25,6 +25,9 @@ __all__ = ["add_online"]
 # Online rows scored in the first step while looking for the top k (at least
 # four times k), and how many online rows are simply all scored.
 _CHUNK_ROWS = 1024
+# Query shapes whose sorted online bounds are kept at a time (a few MB each
+# at a million supporters).
+_BOUNDS_KEPT = 16
 _SCORE_ALL_ROWS = 6000
 
 
@@ -103,24 +106,17 @@ def add_online(arrays: IndexArrays, query: Query, weights: Weights, screening: S
     leaders = _Leaders(arrays, need)
     for p in pools:
         leaders.add(p, (p.available == wanted) & ~p.in_person)
-    rows, bound = _row_bounds(arrays, weights, screening, chosen, seen, text_query)
+    remaining = _row_bounds(arrays, weights, screening, chosen, wanted, text_query)
     # Best bounds first, a chunk at a time. The k-th best found so far is never
     # better than the true k-th, so a row that cannot beat it is skipped
     # unscored: its bound is lower, or equal and it is farther. Chunks double,
     # so rows tied at the top (a search with no needs) take few steps.
     chunk_rows = max(_CHUNK_ROWS, 4 * need)
-    while len(rows):
-        rows, bound = leaders.prune(rows, bound, xyz)
-        if not len(rows):
-            break
-        if len(rows) > chunk_rows:
-            top = np.argpartition(-bound, chunk_rows - 1)[:chunk_rows]
-            rest = np.ones(len(rows), bool)
-            rest[top] = False
-            chunk_of, rows, bound = rows[top], rows[rest], bound[rest]
-        else:
-            chunk_of, rows, bound = rows, rows[:0], bound[:0]
-        chunk = score(chunk_of)
+    while remaining.prune(leaders, xyz):
+        rows = remaining.take(chunk_rows)
+        if seen is not None:
+            rows = rows[~seen[rows]]
+        chunk = score(rows)
         pools.append(chunk)
         leaders.add(chunk, chunk.available == wanted)
         chunk_rows *= 2
@@ -156,25 +152,62 @@ class _Leaders:
         best = np.lexsort((self.ids, self.km, -self.score))[:self.k]
         self.score, self.km, self.ids = self.score[best], self.km[best], self.ids[best]
 
-    def prune(self, rows: np.ndarray, bound: np.ndarray,
-              xyz: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Return the rows (and bounds) that could still beat the k-th leader."""
+    def kth(self) -> tuple[float, float, int] | None:
+        """Return the k-th leader's score, distance and id (None until there are k)."""
         if len(self.score) < self.k:
-            return rows, bound
-        score, km, ident = self.score[-1], self.km[-1], self.ids[-1]
-        keep = bound > score
-        tied = np.flatnonzero(bound == score)
+            return None
+        return float(self.score[-1]), float(self.km[-1]), int(self.ids[-1])
+
+
+class _Remaining:
+    """Online rows not scored yet, with their bounds; in bound order when ``ordered``."""
+
+    def __init__(self, arrays: IndexArrays, rows: np.ndarray, bound: np.ndarray,
+                 ordered: bool) -> None:
+        self.arrays, self.rows, self.bound, self.ordered = arrays, rows, bound, ordered
+
+    def prune(self, leaders: _Leaders, xyz: tuple[float, float, float]) -> bool:
+        """Drop the rows that cannot beat the k-th leader; return whether any remain."""
+        kth = leaders.kth()
+        if kth is None or not len(self.rows):
+            return bool(len(self.rows))
+        score, km, ident = kth
+        rows, bound = self.rows, self.bound
+        if self.ordered:  # ascending: the tied rows, then the better ones, end it
+            low = np.searchsorted(bound, score, "left")
+            high = np.searchsorted(bound, score, "right")
+            rows, bound = rows[low:], bound[low:]
+            keep = np.ones(len(rows), bool)
+            tied = np.arange(high - low)
+        else:
+            keep = bound > score
+            tied = np.flatnonzero(bound == score)
         if len(tied):
             # At best they tie the k-th score: only the nearer (then lower id) can win.
             tied_km = km_from_chord(chords(self.arrays, rows[tied], xyz))
             tied_id = self.arrays.rows.ids[rows[tied]]
             keep[tied] = (tied_km < km) | ((tied_km == km) & (tied_id < ident))
-        return rows[keep], bound[keep]
+        self.rows, self.bound = rows[keep], bound[keep]
+        return bool(len(self.rows))
+
+    def take(self, n: int) -> np.ndarray:
+        """Remove and return the n rows of best bound (or all, when fewer)."""
+        rows, bound = self.rows, self.bound
+        if len(rows) <= n:
+            self.rows, self.bound = rows[:0], bound[:0]
+            return rows
+        if self.ordered:
+            self.rows, self.bound = rows[:-n], bound[:-n]
+            return rows[-n:]
+        top = np.argpartition(-bound, n - 1)[:n]
+        rest = np.ones(len(rows), bool)
+        rest[top] = False
+        self.rows, self.bound = rows[rest], bound[rest]
+        return rows[top]
 
 
 def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
-                chosen: np.ndarray, seen: np.ndarray | None, text_query
-                ) -> tuple[np.ndarray, np.ndarray]:
+                chosen: np.ndarray, wanted: bool, text_query) -> _Remaining:
     """Return the rows of chosen online blocks, and a bound of each one's score.
 
     Rows of a block share roles, level, event groups and availability; they
@@ -185,9 +218,22 @@ def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
     below the score, and equal to it when the query has no needs. Text sums its
     terms in another order, so its bound is widened for rounding. Proximity is
     neutral online, and same-club supervision is scored separately.
+
+    Without text the bounds depend on nothing the coach's place changes, so
+    they are kept for alike queries, and sorted when first asked again (a
+    sort costs more than one query saves).
     """
+    key = (screening.key, weights, wanted)
+    kept = arrays.online_bounds
+    if text_query is None and key in kept:
+        rows, bound, ordered = kept[key]
+        if not ordered:
+            order = np.argsort(bound, kind="stable")
+            rows, bound = rows[order], bound[order]
+            kept[key] = (rows, bound, True)
+        return _Remaining(arrays, rows, bound, ordered=True)
     blocks = arrays.blocks
-    rows, block = _block_rows(arrays, chosen, seen, with_block=True)
+    rows, block = _block_rows(arrays, chosen, None, with_block=True)
     group_ladder = (screening.event_group_score[blocks.event_groups[chosen]]
                     + screening.ladder_score[blocks.role_level[chosen]])
     needs = weights.needs * screening.needs.coverage(blocks.needs[:, chosen])
@@ -197,7 +243,11 @@ def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
     if text_query is not None:
         text = arrays.text.block_bounds(text_query, len(blocks.start))[chosen]
         bound += (weights.text * text * (1.0 + 1e-9) + 1e-12)[block]
-    return rows, bound
+    elif screening.key is not None:
+        if len(kept) >= _BOUNDS_KEPT:
+            kept.clear()  # simple and bounded, as screenings are
+        kept[key] = (rows, bound, False)
+    return _Remaining(arrays, rows, bound, ordered=False)
 
 
 def _block_rows(arrays: IndexArrays, chosen: np.ndarray, seen: np.ndarray | None, *,

@@ -54,6 +54,7 @@ class Screening:
     n_passed: int
     n_passed_online: int
     named: np.ndarray | None = None    # per row, when the query names its supporters
+    key: tuple | None = None           # what it depends on, when kept for alike queries
 
     def passes(self, arrays: IndexArrays, rows: np.ndarray) -> np.ndarray:
         """Return which rows pass every location-independent rule."""
@@ -100,7 +101,7 @@ def screen(arrays: IndexArrays, query: Query, weights: Weights) -> Screening:
     kept = arrays.screenings
     screening = kept.get(key)
     if screening is None:
-        screening = _screen(arrays, query, weights)
+        screening = replace(_screen(arrays, query, weights), key=key)
         if len(kept) >= _SCREENINGS_KEPT:
             kept.clear()  # simple and bounded; refills with what is asked
         kept[key] = screening
@@ -204,7 +205,8 @@ def named(arrays: IndexArrays, query: Query, screening: Screening) -> Screening:
     chosen = np.zeros(len(arrays), bool)
     chosen[rows] = True
     n_online = int(np.count_nonzero(arrays.rows.online[rows]))
-    return replace(screening, named=chosen, n_passed=len(rows), n_passed_online=n_online,
+    return replace(screening, named=chosen, key=None, n_passed=len(rows),
+                   n_passed_online=n_online,
                    removed=dict(screening.removed, name=screening.n_passed - len(rows)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+import orjson
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -26,7 +27,9 @@ def _render_search(outcome: dict) -> bytes:
     # The outcome is plain JSON-ready data and its cards hold public fields
     # only (see search_index.build_snapshot), so it is encoded as it is: a
     # marshmallow dump of 20 cards costs more than ranking 100k supporters.
-    return current_app.json.dumps({k: outcome[k] for k in _RESPONSE_FIELDS}).encode()
+    # Keys sorted, as the rest of the API's JSON.
+    return orjson.dumps({k: outcome[k] for k in _RESPONSE_FIELDS},
+                        option=orjson.OPT_SORT_KEYS)
 
 
 def _answer_repeats(view):
@@ -60,7 +63,8 @@ class Search(MethodView):
                   limiter.limit(lambda: current_app.config["SEARCH_RATE_LIMIT"],
                                 on_breach=search_demand.note_refused)]
 
-    @blp.arguments(SearchArgs, location="query", unknown=RAISE)
+    # An instance, not the class: a schema made per request costs a tenth of a search.
+    @blp.arguments(SearchArgs(), location="query", unknown=RAISE)
     @blp.response(200, SearchResponseSchema)
     @blp.alt_response(404, description="The place given in `where` is unknown")
     @blp.alt_response(422, description="Invalid input; `errors` names each field")
