@@ -112,7 +112,10 @@ def add_online(arrays: IndexArrays, query: Query, weights: Weights, screening: S
     # unscored: its bound is lower, or equal and it is farther. Chunks double,
     # so rows tied at the top (a search with no needs) take few steps.
     chunk_rows = max(_CHUNK_ROWS, 4 * need)
-    while remaining.prune(leaders, xyz):
+    # An "either" search scored every online supporter inside its radius
+    # already: none left to score is nearer than that.
+    nearest_left = query.radius_km if query.mode == "either" else 0.0
+    while remaining.prune(leaders, xyz, nearest_left):
         rows = remaining.take(chunk_rows)
         if seen is not None:
             rows = rows[~seen[rows]]
@@ -166,8 +169,12 @@ class _Remaining:
                  ordered: bool) -> None:
         self.arrays, self.rows, self.bound, self.ordered = arrays, rows, bound, ordered
 
-    def prune(self, leaders: _Leaders, xyz: tuple[float, float, float]) -> bool:
-        """Drop the rows that cannot beat the k-th leader; return whether any remain."""
+    def prune(self, leaders: _Leaders, xyz: tuple[float, float, float],
+              nearest_km: float) -> bool:
+        """Drop the rows that cannot beat the k-th leader; return whether any remain.
+
+        Rows left are at least ``nearest_km`` away, but those seen already.
+        """
         kth = leaders.kth()
         if kth is None or not len(self.rows):
             return bool(len(self.rows))
@@ -182,7 +189,9 @@ class _Remaining:
         else:
             keep = bound > score
             tied = np.flatnonzero(bound == score)
-        if len(tied):
+        if len(tied) and km < nearest_km * (1.0 - 1e-9):
+            keep[tied] = False  # farther than the k-th leader, or seen already
+        elif len(tied):
             # At best they tie the k-th score: only the nearer (then lower id) can win.
             tied_km = km_from_chord(chords(self.arrays, rows[tied], xyz))
             tied_id = self.arrays.rows.ids[rows[tied]]
