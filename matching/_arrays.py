@@ -182,10 +182,10 @@ class AlikeGroups(_ReadOnly):
 class OnlineBlocks(_ReadOnly):
     """Online supporters in blocks of equal role-level group, event-group set and availability.
 
-    A query accepting online support ranks them block by block: rows of a
-    block differ only in needs, responsiveness and bio, so a bound of the
-    block's best possible score lets a block that cannot reach the top k be
-    skipped unseen.
+    Rows of a block differ only in needs, responsiveness and bio, so a query
+    accepting online support bounds each row's score from its own
+    responsiveness and its block's best needs and bio, and skips unscored the
+    rows that cannot reach the top k.
 
     Attributes
     ----------

@@ -273,11 +273,14 @@ class SupportIndex:
         InvalidCandidate
             When an item of ``upserts`` is not a :class:`Candidate`, an id is
             repeated in it, or a supporter holds a role the index does not know.
+        InvalidInput
+            When ``removed`` is not an iterable of whole-number ids.
         """
         new = _candidates(upserts, "upserts")
+        gone = _ids(removed, "removed")
         new_columns = read_columns(new, self.roles, self.today)
         old = self._arrays.columns
-        leaving = np.fromiter({int(i) for i in removed} | {c.id for c in new}, np.int64)
+        leaving = np.fromiter(gone | {c.id for c in new}, np.int64)
         stays = ~np.isin(old.ids, leaving)
         if not new and stays.all():
             return self
@@ -335,6 +338,18 @@ def _candidates(value: object, name: str) -> tuple[Candidate, ...]:
         if not isinstance(c, Candidate):
             raise InvalidCandidate(name, f"expected a Candidate, got {type(c).__name__}")
     return cands
+
+
+def _ids(value: object, name: str) -> set[int]:
+    """Return an iterable of whole-number ids as a set, or refuse it naming ``name``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInput(name, "must be an iterable of whole-number ids")
+    ids = set()
+    for i in value:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise InvalidInput(name, f"expected a whole-number id, got {type(i).__name__}")
+        ids.add(int(i))
+    return ids
 
 
 def _merged_order(old: Columns, stays: np.ndarray, new: Columns) -> np.ndarray:

@@ -4,10 +4,11 @@ A query runs in three steps:
 
 1. Screening (:mod:`._screening`): the location-independent rules and score
    parts, once per group of alike supporters.
-2. Rows. In person: a BallTree radius query finds the supporters inside the
-   search radius, and the mutual radius is checked on that subset with chord
-   arithmetic. Online: the online search (:mod:`._online`) scores only the
-   blocks of online supporters that could reach the top k.
+2. Rows. In person: a radius query over Z-order cells (:mod:`._cells`) finds
+   the supporters inside the search radius, and the mutual radius is checked
+   on that subset with chord arithmetic. Online: the online search
+   (:mod:`._online`) scores only the online supporters whose bound could reach
+   the top k.
 3. Top k, per section. In-person matches and online matches are ranked apart
    (an online supporter never competes with a local one on distance credit).
    ``np.partition`` finds the k-th best score; only rows at or above it are

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import numpy as np
 import pytest
 
 from matching import (
@@ -134,7 +135,12 @@ def test_bad_changes_are_refused_and_leave_the_index_as_it_was():
         with pytest.raises(error) as caught:
             index.with_changes(upserts)
         assert caught.value.field == field
+    for removed in ("1", [1.0], [True], 1, None):  # a string is not a run of ids
+        with pytest.raises(InvalidInput) as caught:
+            index.with_changes(removed=removed)
+        assert caught.value.field == "removed"
     assert index.ids.tolist() == [1] and index.candidate(1) is c
+    assert len(index.with_changes(removed=np.array([1]))) == 0
 
 
 def test_cohort_coach_needs_a_query():
