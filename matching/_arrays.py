@@ -308,22 +308,26 @@ class IndexArrays:
         self._memo.screenings.clear()
         self._memo.online_bounds.clear()
 
-    def static_score(self, weights: Weights) -> np.ndarray:
-        """Return each row's availability + responsiveness contribution.
+    def static_score(self, weights: Weights) -> tuple[np.ndarray, np.ndarray]:
+        """Return availability + responsiveness contributions per row, and per online block.
 
-        It ignores the query, so it is computed once per weights version.
+        They ignore the query, so they are computed once per weights version.
         """
         memo = self._memo
-        static = memo.static.get(weights)
-        if static is None:
+        kept = memo.static.get(weights)
+        if kept is None:
             static = (weights.availability * self.rows.availability
                       + weights.responsiveness * self.responsiveness(weights))
-            static.flags.writeable = False
+            blocks = self.blocks
+            block_max = (np.maximum.reduceat(static[blocks.rows], blocks.start)
+                         if len(blocks.start) else np.empty(0))
+            static.flags.writeable = block_max.flags.writeable = False
+            kept = (static, block_max)
             with memo.lock:
                 if len(memo.static) >= _STATIC_SCORES_KEPT:
                     memo.static.pop(next(iter(memo.static)))
-                memo.static[weights] = static
-        return static
+                memo.static[weights] = kept
+        return kept
 
     def responsiveness(self, weights: Weights, rows: np.ndarray | None = None) -> np.ndarray:
         """Return the responsiveness part (0 to 1) of every row, or of the given ones."""

@@ -22,9 +22,11 @@ from ._weights import Weights
 
 __all__ = ["add_online"]
 
-# Online rows scored in the first step while looking for the top k (at least
-# four times k), and how many online rows are simply all scored.
+# Online rows, or blocks of them, scored in the first step while looking for
+# the top k (at least four times k rows), and how many online rows are simply
+# all scored.
 _CHUNK_ROWS = 1024
+_CHUNK_BLOCKS = 256
 # Query shapes whose sorted online bounds are kept at a time (a few MB each
 # at a million supporters).
 _BOUNDS_KEPT = 16
@@ -106,23 +108,20 @@ def add_online(arrays: IndexArrays, query: Query, weights: Weights, screening: S
     leaders = _Leaders(arrays, need)
     for p in pools:
         leaders.add(p, (p.available == wanted) & ~p.in_person)
-    remaining = _row_bounds(arrays, weights, screening, chosen, wanted, text_query)
-    # Best bounds first, a chunk at a time. The k-th best found so far is never
-    # better than the true k-th, so a row that cannot beat it is skipped
-    # unscored: its bound is lower, or equal and it is farther. Chunks double,
-    # so rows tied at the top (a search with no needs) take few steps.
-    chunk_rows = max(_CHUNK_ROWS, 4 * need)
-    # An "either" search scored every online supporter inside its radius
-    # already: none left to score is nearer than that.
+    remaining = _left_to_score(arrays, weights, screening, chosen, wanted, text_query, need)
+    # Best bounds first, a chunk at a time (chunks double, so rows tied at the
+    # top take few steps). The k-th best found so far is never better than the
+    # true k-th, so what cannot beat it is skipped unscored: its bound is
+    # lower, or equal and it is farther. An "either" search scored every online
+    # supporter inside its radius already: none left is nearer than that.
     nearest_left = query.radius_km if query.mode == "either" else 0.0
     while remaining.prune(leaders, xyz, nearest_left):
-        rows = remaining.take(chunk_rows)
+        rows = remaining.take()
         if seen is not None:
             rows = rows[~seen[rows]]
         chunk = score(rows)
         pools.append(chunk)
         leaders.add(chunk, chunk.available == wanted)
-        chunk_rows *= 2
     return concat(*pools), n_available + n_waiting, n_available
 
 
@@ -163,29 +162,32 @@ class _Leaders:
 
 
 class _Remaining:
-    """Online rows not scored yet, with their bounds; in bound order when ``ordered``."""
+    """Online rows not scored yet, as items (rows, or blocks of rows) with bounds.
 
-    def __init__(self, arrays: IndexArrays, rows: np.ndarray, bound: np.ndarray,
-                 ordered: bool) -> None:
-        self.arrays, self.rows, self.bound, self.ordered = arrays, rows, bound, ordered
+    ``ordered``: the items are in ascending order of bound.
+    """
+
+    def __init__(self, arrays: IndexArrays, items: np.ndarray, bound: np.ndarray, *,
+                 ordered: bool, chunk: int) -> None:
+        self.arrays, self.items, self.bound = arrays, items, bound
+        self.ordered, self.chunk = ordered, chunk
 
     def prune(self, leaders: _Leaders, xyz: tuple[float, float, float],
               nearest_km: float) -> bool:
-        """Drop the rows that cannot beat the k-th leader; return whether any remain.
+        """Drop what cannot beat the k-th leader; return whether anything remains.
 
         Rows left are at least ``nearest_km`` away, but those seen already.
         """
         kth = leaders.kth()
-        if kth is None or not len(self.rows):
-            return bool(len(self.rows))
+        if kth is None or not len(self.items):
+            return bool(len(self.items))
         score, km, ident = kth
-        rows, bound = self.rows, self.bound
-        if self.ordered:  # ascending: the tied rows, then the better ones, end it
+        items, bound = self.items, self.bound
+        if self.ordered:  # ascending: the tied, then the better, end it
             low = np.searchsorted(bound, score, "left")
-            high = np.searchsorted(bound, score, "right")
-            rows, bound = rows[low:], bound[low:]
-            keep = np.ones(len(rows), bool)
-            tied = np.arange(high - low)
+            items, bound = items[low:], bound[low:]
+            keep = np.ones(len(items), bool)
+            tied = np.arange(np.searchsorted(bound, score, "right"))
         else:
             keep = bound > score
             tied = np.flatnonzero(bound == score)
@@ -193,70 +195,112 @@ class _Remaining:
             keep[tied] = False  # farther than the k-th leader, or seen already
         elif len(tied):
             # At best they tie the k-th score: only the nearer (then lower id) can win.
-            tied_km = km_from_chord(chords(self.arrays, rows[tied], xyz))
-            tied_id = self.arrays.rows.ids[rows[tied]]
-            keep[tied] = (tied_km < km) | ((tied_km == km) & (tied_id < ident))
-        self.rows, self.bound = rows[keep], bound[keep]
-        return bool(len(self.rows))
+            keep[tied] = self._nearer(items[tied], xyz, km, ident)
+        self.items, self.bound = items[keep], bound[keep]
+        return bool(len(self.items))
 
-    def take(self, n: int) -> np.ndarray:
-        """Remove and return the n rows of best bound (or all, when fewer)."""
-        rows, bound = self.rows, self.bound
-        if len(rows) <= n:
-            self.rows, self.bound = rows[:0], bound[:0]
-            return rows
+    def take(self) -> np.ndarray:
+        """Remove the next chunk of best bounds and return its rows; chunks double."""
+        items, bound, n = self.items, self.bound, self.chunk
+        self.chunk *= 2
+        if len(items) <= n:
+            self.items, self.bound = items[:0], bound[:0]
+            return self._rows(items)
         if self.ordered:
-            self.rows, self.bound = rows[:-n], bound[:-n]
-            return rows[-n:]
+            self.items, self.bound = items[:-n], bound[:-n]
+            return self._rows(items[-n:])
         top = np.argpartition(-bound, n - 1)[:n]
-        rest = np.ones(len(rows), bool)
+        rest = np.ones(len(items), bool)
         rest[top] = False
-        self.rows, self.bound = rows[rest], bound[rest]
-        return rows[top]
+        self.items, self.bound = items[rest], bound[rest]
+        return self._rows(items[top])
+
+    def _rows(self, items: np.ndarray) -> np.ndarray:
+        return items
+
+    def _nearer(self, items: np.ndarray, xyz, km: float, ident: int) -> np.ndarray:
+        km_of = km_from_chord(chords(self.arrays, items, xyz))
+        id_of = self.arrays.rows.ids[items]
+        return (km_of < km) | ((km_of == km) & (id_of < ident))
 
 
-def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
-                chosen: np.ndarray, wanted: bool, text_query) -> _Remaining:
-    """Return the rows of chosen online blocks, and a bound of each one's score.
+class _BlocksLeft(_Remaining):
+    """Online blocks not scored yet: a chunk is every row of its blocks."""
+
+    def _rows(self, items: np.ndarray) -> np.ndarray:
+        return _block_rows(self.arrays, items, None)
+
+    def _nearer(self, items: np.ndarray, xyz, km: float, ident: int) -> np.ndarray:
+        return np.ones(len(items), bool)  # some row of the block may be
+
+
+def _left_to_score(arrays: IndexArrays, weights: Weights, screening: Screening,
+                   chosen: np.ndarray, wanted: bool, text_query, need: int) -> _Remaining:
+    """Return the chosen online blocks' rows, as blocks or rows, with score bounds.
 
     Rows of a block share roles, level, event groups and availability; they
     differ in needs (bounded by the block's union of needs), responsiveness and
-    text (bounded by the block's largest weight of each query term). The bound
+    text (bounded by the block's largest weight of each query term). A bound
     adds the same terms in the same order as :func:`score_rows`, each at least
     the row's, and rounding never lowers a larger sum: without text it is never
-    below the score, and equal to it when the query has no needs. Text sums its
-    terms in another order, so its bound is widened for rounding. Proximity is
-    neutral online, and same-club supervision is scored separately.
+    below the score. Text sums its terms in another order, so its bound is
+    widened for rounding. Proximity is neutral online, and same-club
+    supervision is scored separately.
 
-    Without text the bounds depend on nothing the coach's place changes, so
-    they are kept for alike queries, and sorted when first asked again (a
-    sort costs more than one query saves).
+    A block's bound takes its best responsiveness. A row's takes its own, so it
+    equals the score when the query has no needs, and rows tied on score can
+    be told apart by distance; but bounding every row costs more than one
+    query saves. Without text the bounds depend on nothing the coach's place
+    changes, so a query shape asked again gets its rows' bounds, sorted once
+    and kept for alike queries.
     """
     key = (screening.key, weights, wanted)
     kept = arrays.online_bounds
-    if text_query is None and key in kept:
-        rows, bound, ordered = kept[key]
-        if not ordered:
+    if text_query is None and screening.key is not None:
+        if kept.get(key) is not None:
+            rows, bound = kept[key]
+            return _Remaining(arrays, rows, bound, ordered=True,
+                              chunk=max(_CHUNK_ROWS, 4 * need))
+        if key in kept:  # the second time: worth bounding each row
+            rows, bound = _row_bounds(arrays, weights, screening, chosen)
             order = np.argsort(bound, kind="stable")
             rows, bound = rows[order], bound[order]
-            kept[key] = (rows, bound, True)
-        return _Remaining(arrays, rows, bound, ordered=True)
-    blocks = arrays.blocks
-    rows, block = _block_rows(arrays, chosen, None, with_block=True)
-    group_ladder = (screening.event_group_score[blocks.event_groups[chosen]]
-                    + screening.ladder_score[blocks.role_level[chosen]])
-    needs = weights.needs * screening.needs.coverage(blocks.needs[:, chosen])
-    bound = arrays.static_score(weights)[rows] + group_ladder[block]
-    bound += needs[block]
-    bound += weights.proximity * weights.online_proximity
-    if text_query is not None:
-        text = arrays.text.block_bounds(text_query, len(blocks.start))[chosen]
-        bound += (weights.text * text * (1.0 + 1e-9) + 1e-12)[block]
-    elif screening.key is not None:
+            rows.flags.writeable = bound.flags.writeable = False
+            kept[key] = (rows, bound)
+            return _Remaining(arrays, rows, bound, ordered=True,
+                              chunk=max(_CHUNK_ROWS, 4 * need))
         if len(kept) >= _BOUNDS_KEPT:
             kept.clear()  # simple and bounded, as screenings are
-        kept[key] = (rows, bound, False)
-    return _Remaining(arrays, rows, bound, ordered=False)
+        kept[key] = None
+    blocks = arrays.blocks
+    bound = _bound(arrays.static_score(weights)[1][chosen], weights, screening,
+                   blocks.event_groups[chosen], blocks.role_level[chosen],
+                   blocks.needs[:, chosen])
+    if text_query is not None:
+        text = arrays.text.block_bounds(text_query, len(blocks.start))[chosen]
+        bound += weights.text * text * (1.0 + 1e-9) + 1e-12
+    return _BlocksLeft(arrays, chosen, bound, ordered=False, chunk=_CHUNK_BLOCKS)
+
+
+def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
+                chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows of chosen online blocks and their bounds (query without text)."""
+    blocks = arrays.blocks
+    rows, block = _block_rows(arrays, chosen, None, with_block=True)
+    block_of = chosen[block]
+    return rows, _bound(arrays.static_score(weights)[0][rows], weights, screening,
+                        blocks.event_groups[block_of], blocks.role_level[block_of],
+                        blocks.needs[:, block_of])
+
+
+def _bound(static: np.ndarray, weights: Weights, screening: Screening, event_groups,
+           role_level, needs) -> np.ndarray:
+    """Return score bounds: as :func:`score_rows` adds its terms, in the same order."""
+    bound = static + (screening.event_group_score[event_groups]
+                      + screening.ladder_score[role_level])
+    bound += weights.needs * screening.needs.coverage(needs)
+    bound += weights.proximity * weights.online_proximity
+    return bound
 
 
 def _block_rows(arrays: IndexArrays, chosen: np.ndarray, seen: np.ndarray | None, *,

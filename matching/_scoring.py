@@ -110,7 +110,7 @@ def score_rows(arrays: IndexArrays, query: Query, weights: Weights, screening: S
         proximity = np.where(in_person, real, neutral)
 
     needs = screening.needs.coverage(arrays.rows.need_bits, rows)
-    score = arrays.static_score(weights)[rows] + (
+    score = arrays.static_score(weights)[0][rows] + (
         screening.event_group_score[event_groups] + screening.ladder_score[role_level])
     score += weights.needs * needs
     score += weights.proximity * proximity
