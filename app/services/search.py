@@ -101,8 +101,9 @@ def warm_up(app) -> Snapshot | None:
             db.session.remove()
     try:
         # And the first searches by postcode, town or point would open the
-        # offline postcode and place indexes.
+        # offline postcode and place indexes (a town's first: 0.2 s).
         geodata.geocode("LS6 3QS")
+        geodata.geocode("Leeds")
         geodata.from_coordinates(53.8, -1.55)
     except geodata.GeodataError:  # no offline data here: the first search opens it
         log.warning("Offline geodata not warmed", exc_info=True)
