@@ -142,11 +142,14 @@ class _Leaders:
         if not len(positions):
             return
         if len(positions) > self.k:
-            # Every row that ties the k-th best lower bound, so the nearest of
-            # them lead: they prune the most.
             scores = pool.score[positions]
-            kth = np.partition(scores, len(scores) - self.k)[len(scores) - self.k]
-            positions = positions[scores >= kth]
+            if pool.text_known[positions].all():
+                # Exact scores: every row tying the k-th best, so the nearest
+                # of them lead (they prune the most).
+                kth = np.partition(scores, len(scores) - self.k)[len(scores) - self.k]
+                positions = positions[scores >= kth]
+            else:  # text pending: the best k lower bounds, to be completed
+                positions = positions[np.argpartition(-scores, self.k - 1)[:self.k]]
         pool.complete_text(self.arrays, positions)
         self.score = np.concatenate([self.score, pool.score[positions]])
         self.km = np.concatenate([self.km, pool.distance_km(self.arrays, positions)])
