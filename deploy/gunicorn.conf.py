@@ -72,6 +72,9 @@ def post_worker_init(worker):
     # a rebuild drops them).
     gc.collect()
     gc.freeze()
+    from app.services.search_index import return_freed_memory
+
+    return_freed_memory()  # what the build freed, and the collection just now
 
 
 def child_exit(server, worker):

@@ -12,6 +12,8 @@ edit) and every ``rebuild_seconds`` (answering speed, which no edit bumps).
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import threading
 import time
@@ -231,6 +233,8 @@ class SearchIndexCache:
         current = self._snapshot
         if current is None or (current.built_on, current.version) <= (today, version):
             self._snapshot = snapshot
+        del current
+        return_freed_memory()
         log.info("Search index built: %d supporters, version %d, %.0f ms",
                  len(snapshot.cards), version, self._last_build_seconds * 1000)
 
@@ -260,6 +264,26 @@ class SearchIndexCache:
         except Exception:  # the old snapshot keeps serving; the next check retries
             log.exception("Background rebuild of the search index failed")
             self.invalidate()
+
+
+def return_freed_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc; elsewhere, nothing).
+
+    A build frees about as much as it keeps (rows read, the index replaced),
+    and glibc keeps freed pages for reuse: without this a worker stays at its
+    build's peak (about 40 MB more at 100,000 supporters).
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
 
 
 def load_taxonomy_keys(session: Session) -> Taxonomy:
