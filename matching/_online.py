@@ -260,11 +260,12 @@ def _left_to_score(arrays: IndexArrays, weights: Weights, screening: Screening,
     key = (screening.key, weights, wanted)
     kept = arrays.online_bounds
     if text_query is None and screening.key is not None:
-        if kept.get(key) is not None:
-            rows, bound = kept[key]
+        entry = kept.get(key, ())  # one read: another thread may empty it
+        if entry:
+            rows, bound = entry
             return _Remaining(arrays, rows, bound, ordered=True,
                               chunk=max(_CHUNK_ROWS, 4 * need))
-        if key in kept:  # the second time: worth bounding each row
+        if entry is None:  # the second time: worth bounding each row
             rows, bound = _row_bounds(arrays, weights, screening, chosen)
             order = np.argsort(bound, kind="stable")
             rows, bound = rows[order], bound[order]
