@@ -4,9 +4,10 @@ Online supporters pass wherever they are, so a query accepting online support
 could have to score every one of them. They are stored in blocks sharing
 role-level group, event-group set and availability (see :class:`OnlineBlocks`);
 rows of a block differ only in needs, responsiveness and bio, each bounded per
-block. A row's bound is its block's, with its own availability and
-responsiveness: rows are scored best bound first, and those whose bound cannot
-reach the k-th best score found so far are skipped unseen.
+block. Blocks (a query shape's first time) or rows (a row's bound has its own
+responsiveness; kept sorted for alike queries) are scored best bound first,
+and those that cannot beat the k-th best found so far (a lower bound, or an
+equal one and farther) are skipped unseen.
 """
 
 from __future__ import annotations
