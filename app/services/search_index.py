@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import itertools
 import logging
+import operator
 import threading
 import time
 from collections import OrderedDict
@@ -524,19 +526,28 @@ def club_key(club: str | None) -> str | None:
 
 
 def _links(session: Session, column, model, ids=None) -> dict[int, tuple[tuple[str, str], ...]]:
-    """Return ``{supporter_id: ((key, name), ...)}`` for one of the profile's link tables."""
+    """Return ``{supporter_id: ((key, name), ...)}`` for one of the profile's link tables.
+
+    Supporters hold a few hundred distinct sets: each is one shared tuple.
+    """
     table = column.table
     # The taxonomy is small: join it here, in its order, rather than in every row.
     taxonomy = session.execute(
         select(model.id, model.key, model.name).order_by(model.sort_order, model.id)).all()
     names = {model_id: (key, name) for model_id, key, name in taxonomy}
     order = {model_id: i for i, (model_id, _, _) in enumerate(taxonomy)}
-    found: dict[int, list[int]] = {}
-    for sid, model_id in session.connection().execute(
-            _only(select(table.c.supporter_id, column), table.c.supporter_id, ids)).all():
-        found.setdefault(sid, []).append(model_id)
-    return {sid: tuple(names[m] for m in sorted(held, key=order.__getitem__))
-            for sid, held in found.items()}
+    rows = session.connection().execute(
+        _only(select(table.c.supporter_id, column), table.c.supporter_id, ids)
+        .order_by(table.c.supporter_id)).all()
+    shared: dict[tuple[int, ...], tuple[tuple[str, str], ...]] = {}
+    found = {}
+    for sid, held in itertools.groupby(rows, key=operator.itemgetter(0)):
+        held = tuple(sorted((m for _, m in held), key=order.__getitem__))
+        pairs = shared.get(held)
+        if pairs is None:
+            pairs = shared[held] = tuple(names[m] for m in held)
+        found[sid] = pairs
+    return found
 
 
 def _only(query, column, ids):
