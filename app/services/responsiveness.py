@@ -46,6 +46,7 @@ WINDOW_DAYS = 365
 MIN_REQUESTS = 3
 #: "Active this month": activity within this many days.
 ACTIVE_DAYS = 30
+_ACTIVE_FOR = timedelta(days=ACTIVE_DAYS)
 
 
 def usual_reply_days(answers: Mapping[int | None, int]) -> int | None:
@@ -78,7 +79,7 @@ def usual_reply_days(answers: Mapping[int | None, int]) -> int | None:
 
 def active_recently(last_active_at: datetime | None, now: datetime) -> bool:
     """Whether ``last_active_at`` is within the last ``ACTIVE_DAYS`` days of ``now``."""
-    return last_active_at is not None and now - last_active_at <= timedelta(days=ACTIVE_DAYS)
+    return last_active_at is not None and now - last_active_at <= _ACTIVE_FOR
 
 
 def reply_days_by_supporter(session: Session, *, now: datetime,

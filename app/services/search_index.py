@@ -434,6 +434,12 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             found = shared[("card", pairs)] = [{"key": k, "name": n} for k, n in pairs]
         return found
 
+    def town_of(outward: str | None, place: str | None) -> str | None:
+        found = shared.get(("town", outward, place))
+        if found is None:
+            found = shared[("town", outward, place)] = public_town(outward, place)
+        return found
+
     candidates, cards, last_day = [], {}, {}
     now = datetime.now(UTC)
     for (sid, name, lat, lon, outward, place, country, club, bio, years, travel, online,
@@ -477,7 +483,7 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             "club": club,
             "bio": bio or "",
             "near": outward,
-            "place": public_town(outward, place),
+            "place": town_of(outward, place),
             # Where search places them (their sector's or district's centre): a
             # map marker there agrees with the distances and the radius.
             "area_lat": lat,
