@@ -262,16 +262,15 @@ def _left_to_score(arrays: IndexArrays, weights: Weights, screening: Screening,
     kept = arrays.online_bounds
     if text_query is None and screening.key is not None:
         entry = kept.get(key, ())  # one read: another thread may empty it
-        if entry:
-            rows, bound = entry
-            return _Remaining(arrays, rows, bound, ordered=True,
-                              chunk=max(_CHUNK_ROWS, 4 * need))
         if entry is None:  # the second time: worth bounding each row
             rows, bound = _row_bounds(arrays, weights, screening, chosen)
             order = np.argsort(bound, kind="stable")
-            rows, bound = rows[order], bound[order]
-            rows.flags.writeable = bound.flags.writeable = False
-            kept[key] = (rows, bound)
+            entry = rows[order], bound[order]
+            for array in entry:
+                array.flags.writeable = False
+            kept[key] = entry
+        if entry:
+            rows, bound = entry
             return _Remaining(arrays, rows, bound, ordered=True,
                               chunk=max(_CHUNK_ROWS, 4 * need))
         if len(kept) >= _BOUNDS_KEPT:
@@ -291,8 +290,8 @@ def _row_bounds(arrays: IndexArrays, weights: Weights, screening: Screening,
                 chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the rows of chosen online blocks and their bounds (query without text)."""
     blocks = arrays.blocks
-    rows, block = _block_rows(arrays, chosen, None, with_block=True)
-    block_of = chosen[block]
+    rows = _block_rows(arrays, chosen, None)
+    block_of = np.repeat(chosen, blocks.size[chosen])
     return rows, _bound(arrays.static_score(weights)[0][rows], weights, screening,
                         blocks.event_groups[block_of], blocks.role_level[block_of],
                         blocks.needs[:, block_of])
@@ -308,25 +307,14 @@ def _bound(static: np.ndarray, weights: Weights, screening: Screening, event_gro
     return bound
 
 
-def _block_rows(arrays: IndexArrays, chosen: np.ndarray, seen: np.ndarray | None, *,
-                with_block: bool = False):
-    """Return the rows of online blocks, leaving out those already seen.
-
-    ``with_block`` also returns each row's place in ``chosen``.
-    """
+def _block_rows(arrays: IndexArrays, chosen: np.ndarray, seen: np.ndarray | None) -> np.ndarray:
+    """Return the rows of online blocks, leaving out those already seen."""
     blocks = arrays.blocks
     sizes = blocks.size[chosen]
     total = int(sizes.sum())
-    empty = np.empty(0, np.int64)
     if not total:
-        return (empty, empty) if with_block else empty
+        return np.empty(0, np.int64)
     # Vectorised concatenation of ranges [start, start + size).
     offsets = np.repeat(blocks.start[chosen] - (np.cumsum(sizes) - sizes), sizes)
     rows = blocks.rows[np.arange(total) + offsets]
-    if not with_block:
-        return rows if seen is None else rows[~seen[rows]]
-    block = np.repeat(np.arange(len(chosen)), sizes)
-    if seen is not None:
-        fresh = ~seen[rows]
-        rows, block = rows[fresh], block[fresh]
-    return rows, block
+    return rows if seen is None else rows[~seen[rows]]

@@ -322,9 +322,33 @@ def test_online_supporters_tied_on_score_are_ranked_nearest_first(monkeypatch, s
         every = everything(index, query)
         assert top.matches == every.matches[:query.limit]
         assert top.online == every.online[:query.limit]
+        assert top.diagnostics == every.diagnostics
         shown = top.online if query.mode == "either" else top.matches
         if len(shown) > 1:  # ties were decided by distance
             assert len({m.score for m in shown}) < len(shown)
+
+
+def test_the_nearest_of_tied_online_supporters_wins_wherever_it_is_kept(monkeypatch):
+    """The supporter first in the index, tied with everyone, found when it is the nearest.
+
+    Kept bounds are sorted with ties in index order, so the first row is the
+    last to be scored: pruning must keep it.
+    """
+    from matching import _online
+
+    rng = random.Random(6)
+    cands = [Candidate(i, rng.uniform(51.0, 55.0), rng.uniform(-4.0, 0.0),
+                       roles=frozenset({"mentor"}), level=3, offers_online=True,
+                       capacity_left=3)
+             for i in range(1, 61)]
+    index = build(cands)
+    monkeypatch.setattr(_online, "_SCORE_ALL_ROWS", 0)
+    monkeypatch.setattr(_online, "_CHUNK_ROWS", 2)
+    first = index.candidate(int(index.ids[0]))
+    query = Query(first.lat, first.lon, roles=frozenset({"mentor"}), level=1, mode="online",
+                  limit=1)
+    for _ in range(3):  # by block, then by row, then kept
+        assert [m.id for m in index.rank(query).matches] == [first.id]
 
 
 def _score(index, query, candidate_id):
