@@ -16,6 +16,7 @@ import ctypes
 import functools
 import itertools
 import logging
+import math
 import operator
 import threading
 import time
@@ -161,7 +162,9 @@ class SearchIndexCache:
         self.max_changes = max_changes
         self._session_factory = session_factory
         self._snapshot: Snapshot | None = None
-        self._checked_at = 0.0
+        # Never: the monotonic clock starts near the host's boot, so 0.0 may be
+        # only seconds ago (and a check due, skipped for check_seconds).
+        self._checked_at = -math.inf
         self._last_build_seconds = 0.0
         self._lock = threading.Lock()
         self._rebuilding: threading.Thread | None = None
@@ -219,7 +222,7 @@ class SearchIndexCache:
 
     def invalidate(self) -> None:
         """Force a freshness check on the next search."""
-        self._checked_at = 0.0
+        self._checked_at = -math.inf
 
     @property
     def current(self) -> Snapshot | None:
