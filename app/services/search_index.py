@@ -47,6 +47,7 @@ from app.services.data_version import current_version
 from app.services.eligibility import searchable
 from app.services.profile_fields import public_town
 from app.services.responsiveness import active_recently, reply_days_by_supporter
+from app.services.search_cards import CardRow, Cards
 from app.services.search_changes import changes_between
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class Snapshot:
     version: int
     built_on: date
     index: matching.SupportIndex
-    cards: dict[int, dict]
+    cards: Cards
     taxonomy: Taxonomy
     weights: matching.Weights
     # The search form's choices, as plain values: the search page needs no
@@ -101,7 +102,7 @@ class Snapshot:
         leaving = {sid for sid, last in self.last_day.items() if last < today}
         return replace(
             self, built_on=today, index=self.index.without(leaving),
-            cards={sid: card for sid, card in self.cards.items() if sid not in leaving},
+            cards=self.cards.without(leaving),
             last_day={sid: last for sid, last in self.last_day.items() if last >= today},
             built_at=time.monotonic(), answers=AnswerCache(), _lazy={})
 
@@ -110,8 +111,8 @@ class Snapshot:
         names = self._lazy.get("names")
         if names is None:  # built on the first search by name, once per snapshot
             names = self._lazy.setdefault("names", [
-                (sid, f"{card['name']} {card['club'] or ''}".casefold())
-                for sid, card in self.cards.items()])
+                (sid, f"{name} {club or ''}".casefold())
+                for sid, name, club in self.cards.names()])
         words = text.casefold().split()
         return [sid for sid, haystack in names if all(w in haystack for w in words)]
 
@@ -347,7 +348,7 @@ def build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     candidates, cards, last_day = load_supporters(session, today=today, role_keys=role_keys)
     index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
                                         related_groups=related, roles=index_roles)
-    return Snapshot(version=version, built_on=today, index=index, cards=cards,
+    return Snapshot(version=version, built_on=today, index=index, cards=Cards(cards),
                     taxonomy=taxonomy, weights=current_weights(session),
                     form=search_form_choices(session), last_day=last_day)
 
@@ -364,25 +365,23 @@ def apply_changes(session: Session, snapshot: Snapshot, supporter_ids: frozenset
                                                   ids=supporter_ids)
     gone = supporter_ids - cards.keys()
     # Plain dict copies (a C loop), then the few changes: no pass in Python.
-    new_cards, new_last_day = dict(snapshot.cards), dict(snapshot.last_day)
+    new_last_day = dict(snapshot.last_day)
     for sid in gone:
-        new_cards.pop(sid, None)
         new_last_day.pop(sid, None)
-    new_cards.update(cards)
     new_last_day.update(last_day)
     return replace(
         snapshot, version=version,
         index=snapshot.index.with_changes(candidates, removed=gone),
-        cards=new_cards, last_day=new_last_day,
+        cards=snapshot.cards.changed(cards, gone), last_day=new_last_day,
         built_at=time.monotonic(), changes_applied=snapshot.changes_applied + len(supporter_ids),
         answers=AnswerCache(), _lazy={})
 
 
 def load_supporters(session: Session, *, today: date, role_keys: set[str],
                     ids: frozenset[int] | None = None
-                    ) -> tuple[list[matching.Candidate], dict[int, dict], dict[int, date]]:
+                    ) -> tuple[list[matching.Candidate], dict[int, CardRow], dict[int, date]]:
     """Return the searchable supporters (all, or those of ``ids``) as candidates,
-    public cards and last days.
+    public card rows and last days.
 
     Plain column queries rather than ORM objects: at 100k supporters this is
     the difference between seconds and a minute.
@@ -409,9 +408,6 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
     if ids is not None and not ids:
         return [], {}, {}
     query = _only(query, SupporterProfile.id, ids)
-    # Core rows, not the ORM's: at 100,000 supporters and half a million links
-    # the ORM's result handling alone costs seconds.
-    rows = session.connection().execute(query).all()
     roles = _links(session, supporter_roles.c.role_id, SupportRole, ids)
     groups = _links(session, supporter_event_groups.c.event_group_id, EventGroup, ids)
     expertise = _links(session, supporter_expertise.c.need_id, Need, ids)
@@ -420,6 +416,11 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
     # How quickly each answers: one grouped query for everyone (see responsiveness).
     replies = reply_days_by_supporter(session, now=datetime.now(UTC),
                                       supporter_ids=None if ids is None else sorted(ids))
+    # Core rows, not the ORM's: at 100,000 supporters and half a million links
+    # the ORM's result handling alone costs seconds. Taken one at a time, not
+    # all at once: the values the cards keep then lie together in memory, not
+    # among 100,000 freed rows that the process could not give back.
+    rows = session.connection().execute(query)
 
     # Supporters hold a few hundred distinct sets of roles, groups and needs: one
     # copy of each (cards are read, never changed) keeps a worker's memory down.
@@ -431,10 +432,13 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             found = shared[("keys", pairs)] = frozenset(k for k, _ in pairs)
         return found
 
-    def listed(pairs: tuple) -> list[dict]:
-        found = shared.get(("card", pairs))
+    def one(value):  # one copy of a value many supporters hold (a club, a date)
+        return shared.setdefault(value, value)
+
+    def club_of(club: str | None) -> str | None:
+        found = shared.get(("club", club))
         if found is None:
-            found = shared[("card", pairs)] = [{"key": k, "name": n} for k, n in pairs]
+            found = shared[("club", club)] = club_key(club)
         return found
 
     def town_of(outward: str | None, place: str | None) -> str | None:
@@ -449,6 +453,7 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
          capacity, last_active, safeguarding_until, licence_until, qualification, level,
          framework) in rows:
         capacity_left = capacity - engaged.get(sid, 0)
+        qualification = one(qualification)
         if last_active is not None and last_active.tzinfo is None:
             last_active = last_active.replace(tzinfo=UTC)
         its_roles, its_groups, its_needs = roles.get(sid, ()), groups.get(sid, ()), \
@@ -460,7 +465,7 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
                 event_groups=keys_of(its_groups),
                 needs=keys_of(its_needs),
                 level=level or 0, qualification=qualification or "",
-                club=club_key(club), travel_km=travel, offers_online=online,
+                club=club_of(club), travel_km=travel, offers_online=online,
                 capacity_left=capacity_left, response_rate=rates.get(sid),
                 # A moment ahead of this server's clock (another server's skew, an
                 # import) is activity today, not a reason to drop the supporter.
@@ -474,30 +479,14 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             log.warning("supporter %s left out of search: %s", sid, err)
             continue
         candidates.append(candidate)
-        last_day[sid] = min(safeguarding_until, licence_until)
-        cards[sid] = {
-            "id": sid,
-            "name": name,
-            "roles": listed(its_roles),
-            "event_groups": listed(its_groups),
-            "expertise": listed(its_needs),
-            "qualification": qualification,
-            "years_coaching": years,
-            "club": club,
-            "bio": bio or "",
-            "near": outward,
-            "place": town_of(outward, place),
-            # Where search places them (their sector's or district's centre): a
-            # map marker there agrees with the distances and the radius.
-            "area_lat": lat,
-            "area_lon": lon,
-            "online": online,
-            "travel_km": travel,
-            "availability": {"status": "available" if capacity_left > 0 else "waitlist",
-                             "places_free": max(capacity_left, 0)},
-            "replies_within_days": replies.get(sid),
-            "active_this_month": active_recently(last_active, now),
-        }
+        last_day[sid] = one(min(safeguarding_until, licence_until))
+        cards[sid] = CardRow(
+            name=name, roles=its_roles, event_groups=its_groups, expertise=its_needs,
+            qualification=qualification, years_coaching=years, club=one(club),
+            bio=bio or "", near=one(outward), place=town_of(outward, place),
+            area_lat=lat, area_lon=lon, online=online, travel_km=travel,
+            capacity_left=capacity_left, replies_within_days=replies.get(sid),
+            active_this_month=active_recently(last_active, now))
     return candidates, cards, last_day
 
 
