@@ -102,15 +102,17 @@ def test_seed_demo_is_deterministic(app, runner, session):
     assert _digest(session) != first
 
 
-@pytest.fixture
-def full_demo(runner, session):
+def test_the_full_demo(runner, session, client, subtests):
+    """One seeding of the full demo (half a minute on PostgreSQL), checked for each promise."""
     result = runner.invoke(args=["seed-demo", "--today", TODAY])
     assert result.exit_code == 0, result.output
-    return session
+    for check in (represents_every_case, accounts_can_be_named,
+                  coach_finds_the_demo_mentor_nearby, stamps_are_already_past_when_seeded):
+        with subtests.test(check.__name__):
+            check(session, client)
 
 
-def test_full_demo_represents_every_case(full_demo):
-    session = full_demo
+def represents_every_case(session, client):
     today = date.fromisoformat(TODAY)
     supporters = session.scalars(sa.select(SupporterProfile)).all()
     assert len(supporters) >= 2000
@@ -149,18 +151,18 @@ def test_full_demo_represents_every_case(full_demo):
         assert loc.outward_code == s.outward_code
 
 
-def test_demo_accounts_can_be_named(full_demo):
-    emails = set(full_demo.scalars(sa.select(User.email)))
+def accounts_can_be_named(session, client):
+    emails = set(session.scalars(sa.select(User.email)))
     assert {"admin@example.org", "coach@example.org", "supporter@example.org",
             "developer@example.org"} <= emails
     # A club's widget key, live for `make run`'s address, so its page previews the widget.
     from app.models import WidgetKey
 
-    key = full_demo.scalar(sa.select(WidgetKey))
+    key = session.scalar(sa.select(WidgetKey))
     assert key.revoked_at is None and "http://127.0.0.1:5000" in key.allowed_origins
 
 
-def test_demo_coach_finds_the_demo_mentor_nearby(full_demo, client):
+def coach_finds_the_demo_mentor_nearby(session, client):
     body = client.get("/api/v1/search", query_string={
         "where": "LS6 3QS", "roles": "mentor", "event_groups": "jumps",
         "needs": "technical_model", "mode": "in_person", "limit": 10}).get_json()
@@ -171,13 +173,13 @@ def test_demo_coach_finds_the_demo_mentor_nearby(full_demo, client):
     assert not developer or developer[0]["availability"]["places_free"] == 0
 
 
-def test_demo_stamps_are_already_past_when_seeded(full_demo):
+def stamps_are_already_past_when_seeded(session, client):
     # Seeding for a day stamps nothing later than that day's first moment, so
     # activity and verification are never in the future, whatever the hour.
     from datetime import UTC, datetime
 
     start = datetime.fromisoformat(TODAY).replace(tzinfo=UTC)
-    latest = full_demo.execute(sa.select(
+    latest = session.execute(sa.select(
         sa.func.max(SupporterProfile.last_active_at),
         sa.func.max(SupporterProfile.verified_at))).one()
     for stamp in latest:
