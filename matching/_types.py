@@ -102,6 +102,9 @@ class Candidate:
     framework: str | None = None
 
     def __post_init__(self) -> None:
+        if _in_normal_form(self):  # what an index build passes: nothing to change
+            return
+
         def fail(name: str, message: str) -> InvalidCandidate:
             return InvalidCandidate(name, message, candidate_id=self.id)
 
@@ -333,6 +336,31 @@ def _plural(word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in "aeiou":
         return word[:-1] + "ies"
     return word + "s"
+
+
+def _in_normal_form(c: Candidate) -> bool:
+    """Whether every field of ``c`` is valid and already as ``__post_init__`` would set it.
+
+    One expression instead of a check and a call for each field: a third of
+    the time of building an index of 100,000 supporters went to the general
+    checks. Anything else (an int latitude, an empty club, a set of roles)
+    takes the general path, which normalises it or says what is wrong.
+    """
+    last, rate = c.last_active, c.response_rate
+    return (type(c.id) is int and type(c.lat) is float and -90.0 <= c.lat <= 90.0
+            and type(c.lon) is float and -180.0 <= c.lon <= 180.0
+            and type(c.roles) is frozenset and len(c.roles) > 0 and c.roles in _CHECKED_KEYS
+            and type(c.event_groups) is frozenset and c.event_groups in _CHECKED_KEYS
+            and type(c.needs) is frozenset and c.needs in _CHECKED_KEYS
+            and type(c.level) is int and c.level >= 0 and type(c.qualification) is str
+            and (c.club is None or (type(c.club) is str and c.club != ""))
+            and type(c.travel_km) is float and 0.0 <= c.travel_km < math.inf
+            and type(c.offers_online) is bool and type(c.capacity_left) is int
+            and (rate is None or (type(rate) is float and 0.0 <= rate <= 1.0))
+            and (last is None or (type(last) is int and last >= 0) or isinstance(last, date))
+            and type(c.bio) is str and len(c.bio) <= MAX_TEXT_CHARS
+            and (c.country is None or (type(c.country) is str and c.country != ""))
+            and (c.framework is None or (type(c.framework) is str and c.framework != "")))
 
 
 def _set(obj: object, name: str, value: object) -> None:

@@ -7,7 +7,8 @@ an index built afresh would.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import gc
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -166,3 +167,39 @@ def test_many_changes_at_once_rebuild_instead(app, client, session, make_support
     session.commit()
     answers(client)
     assert index_health(client)["changes_applied"] == 0
+
+
+def test_a_build_pauses_the_garbage_collector_and_restores_it(session, make_supporter):
+    """A build's millions of objects hold no cycles: no collector pass runs during one."""
+
+    from app.services.search_index import build_snapshot
+
+    make_supporter(**CITY_CENTRE)
+    passes = []
+
+    def count(phase, info):
+        if phase == "start":
+            passes.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(1)  # a pass after every allocation: thousands in a build unpaused
+    try:
+        snapshot = build_snapshot(session, version=1, today=date.today())
+        during = list(passes)
+        gc.collect()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+    assert len(snapshot.cards) == 1
+    # A handful as it resumes, before the build has returned; none while it made objects.
+    assert len(during) < 50, f"{len(during)} collector passes during the build"
+    assert len(passes) > len(during)
+    assert gc.isenabled()
+
+    gc.disable()  # paused by someone else: a build leaves it paused
+    try:
+        build_snapshot(session, version=1, today=date.today())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -78,6 +78,34 @@ def test_bad_candidate_names_the_field_and_the_candidate(overrides, field):
     assert "(candidate 42)" in str(caught.value)
 
 
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"lat": 95.0}, "lat"),
+    ({"lat": math.nan}, "lat"),
+    ({"lon": -180.5}, "lon"),
+    ({"roles": frozenset()}, "roles"),
+    ({"level": -1}, "level"),
+    ({"travel_km": -1.0}, "travel_km"),
+    ({"travel_km": math.inf}, "travel_km"),
+    ({"response_rate": 1.5}, "response_rate"),
+    ({"last_active": -3}, "last_active"),
+    ({"bio": "x" * (MAX_TEXT_CHARS + 1)}, "bio"),
+    ({"offers_online": 1}, "offers_online"),
+    ({"id": True}, "id"),
+])
+def test_bad_values_of_the_usual_types_are_refused_too(overrides, field):
+    # Values as an index build passes them (floats, frozensets seen before)
+    # take a shorter check than others: it must refuse the same things.
+    values = {"id": 42, "lat": 53.8, "lon": -1.5, "roles": frozenset({"mentor"}),
+              "event_groups": frozenset(), "needs": frozenset(), "level": 2,
+              "qualification": "Level 2", "club": "leeds ac", "travel_km": 20.0,
+              "offers_online": True, "capacity_left": 1, "response_rate": 0.5,
+              "last_active": 3, "bio": "Jumps", "country": "GB", "framework": "uk"}
+    Candidate(**values)  # the key sets are now known
+    with pytest.raises(InvalidCandidate) as caught:
+        Candidate(**{**values, **overrides})
+    assert caught.value.field == field
+
+
 def test_a_role_the_index_does_not_know_is_refused_naming_the_field():
     # Which roles exist is the index's to say (SupportIndex.build(roles=...)),
     # so a query or a supporter naming another is refused by the index.
