@@ -257,6 +257,11 @@ class SupportIndex:
         """Fit the TF-IDF model now (otherwise the first query with goals text does)."""
         self._arrays.text.fit()
 
+    @property
+    def text_fitted(self) -> bool:
+        """Whether the TF-IDF model is fitted (see :meth:`fit_text`)."""
+        return self._arrays.text.fitted
+
     def with_changes(self, upserts: Iterable[Candidate] = (),
                      removed: Iterable[int] = ()) -> SupportIndex:
         """Return an index with these supporters added or replaced, and these ids gone.
