@@ -397,7 +397,7 @@ def main() -> None:
             ("  / livez", lambda r: f"{r['new_points_to_livez']:.2f}", "target >= 0.35 at 100k"),
             ("one change reaches all workers", lambda r:
              f"{r['change_reached_all_workers_seconds']:.2f} s",
-             "under SEARCH_INDEX_CHECK_SECONDS (2 s)"),
+             "target < SEARCH_INDEX_CHECK_SECONDS (2 s) + a search"),
             ("  applying it, per worker", lambda r: f"{r['change_applied_ms']:.1f} ms",
              "target < 50 ms"),
             ("non-2xx answers", lambda r: str(r["non_2xx"]), "expect 0")]
