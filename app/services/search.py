@@ -282,7 +282,7 @@ def need_priorities(items: list[str]) -> dict[str, float]:
 
 
 def _card(snapshot: Snapshot, match: matching.Match) -> dict:
-    card = dict(snapshot.cards[match.id])
+    card = snapshot.cards[match.id]  # rendered afresh: ours to add to
     card.update(
         # Whole kilometres, from the coarse position search knows (a sector's centre).
         distance_km=float(max(1, round(match.distance_km))) if match.mode == "in_person"

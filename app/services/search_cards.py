@@ -1,9 +1,9 @@
 """Supporters' public search cards, kept compact and rendered when shown.
 
 A worker holds the card of every eligible supporter so that search answers
-without the database. As dicts, 100,000 cards cost about 120 MB a worker; as
-one tuple each (strings shared where supporters share them) they cost a third
-of that, and a search renders only the forty or so it shows.
+without the database. As dicts (with their nested dicts and lists), 100,000
+cards took about 80 MB a worker; as one tuple each, with values many supporters
+share held once, about 18 MB. A search renders only the forty or so it shows.
 """
 
 from __future__ import annotations
