@@ -120,32 +120,40 @@ def answer_counts(session: Session, *, now: datetime,
     whatever the number of requests.
     """
     since = now - timedelta(days=WINDOW_DAYS)
+    # The supporter's first question, looked up per request through the index on
+    # request_id: no plan can multiply requests by messages by supporters, as a
+    # grouped join did on a table the planner believed empty (it ran for minutes).
     asked = (
-        select(RequestMessage.request_id, func.min(RequestMessage.created_at).label("at"))
-        .join(SupportRequest, SupportRequest.id == RequestMessage.request_id)
+        select(func.min(RequestMessage.created_at))
+        .where(RequestMessage.request_id == SupportRequest.id,
+               RequestMessage.author_id == SupporterProfile.user_id)
+        .correlate(SupportRequest, SupporterProfile)
+        .scalar_subquery())
+    window = (
+        select(SupportRequest.supporter_id, SupportRequest.created_at,
+               SupportRequest.responded_at, SupportRequest.status, SupportRequest.expires_at,
+               asked.label("asked"))
         .join(SupporterProfile, SupporterProfile.id == SupportRequest.supporter_id)
-        .where(RequestMessage.author_id == SupporterProfile.user_id,
-               SupportRequest.created_at >= since)
-        .group_by(RequestMessage.request_id)
-        .subquery())
-    first_answer = case(
-        (and_(asked.c.at.is_not(None),
-              or_(SupportRequest.responded_at.is_(None), asked.c.at < SupportRequest.responded_at)),
-         asked.c.at),
-        else_=SupportRequest.responded_at)
-    unanswered = or_(SupportRequest.status == "expired",
-                     and_(SupportRequest.status == "pending", SupportRequest.expires_at <= now))
-    settled = (
-        select(SupportRequest.supporter_id.label("supporter_id"),
-               case((first_answer.is_not(None),
-                     whole_days_between(SupportRequest.created_at, first_answer)))
-               .label("days"))
-        .outerjoin(asked, asked.c.request_id == SupportRequest.id)
-        .where(SupportRequest.created_at >= since, SupportRequest.created_at <= now,
-               or_(first_answer.is_not(None), unanswered)))
+        .where(SupportRequest.created_at >= since, SupportRequest.created_at <= now))
     if supporter_ids is not None:
-        settled = settled.where(SupportRequest.supporter_id.in_(supporter_ids))
-    settled = settled.subquery()
+        window = window.where(SupportRequest.supporter_id.in_(supporter_ids))
+    # Materialised, so that each request's lookup runs once, not once for each
+    # mention of its answer below.
+    request = window.cte("request_window").prefix_with("MATERIALIZED")
+    first_answer = case(
+        (and_(request.c.asked.is_not(None),
+              or_(request.c.responded_at.is_(None), request.c.asked < request.c.responded_at)),
+         request.c.asked),
+        else_=request.c.responded_at)
+    unanswered = or_(request.c.status == "expired",
+                     and_(request.c.status == "pending", request.c.expires_at <= now))
+    settled = (
+        select(request.c.supporter_id.label("supporter_id"),
+               case((first_answer.is_not(None),
+                     whole_days_between(request.c.created_at, first_answer)))
+               .label("days"))
+        .where(or_(first_answer.is_not(None), unanswered))
+        .subquery())
     counts: dict[int, dict[int | None, int]] = {}
     for supporter_id, days, n in session.execute(
             select(settled.c.supporter_id, settled.c.days, func.count())
