@@ -294,6 +294,14 @@ def test_pruned_online_ranking_equals_the_exhaustive_one(monkeypatch, seed):
             assert top.matches == every.matches[:query.limit]
             assert top.online == every.online[:query.limit]
             assert top.diagnostics == every.diagnostics
+        # As the service asks: a page of the main list, and only as many online as
+        # it shows beside it (at least online_min), which is all that is looked for.
+        offset, online_min = rng.choice([0, 1, 5]), rng.choice([0, 2, 5])
+        page = index.rank(query, offset=offset, online_min=online_min)
+        assert page.matches == every.matches[offset:offset + query.limit]
+        shown = len(page.matches) if query.mode == "either" else query.limit
+        assert page.online == every.online[:min(query.limit, max(online_min, query.limit - shown))]
+        assert page.diagnostics == every.diagnostics
 
 
 @pytest.mark.parametrize("seed", [4, 5])
