@@ -135,6 +135,16 @@ def test_gunicorn_workers_are_warm_before_the_first_search(gunicorn):
     assert "request_id=" in out
 
 
+def test_the_arbiter_imports_the_libraries_the_workers_share(gunicorn):
+    """scipy and scikit-learn are loaded by the arbiter before any worker forks, so
+    the workers share those pages instead of each holding a copy."""
+    port, process = gunicorn
+    assert _request(port, "GET", "/livez")[0] == 200
+    arbiter = Path(f"/proc/{process.pid}/maps").read_text()
+    for library in ("/scipy/sparse/", "/sklearn/", "/numpy/"):
+        assert library in arbiter, f"the arbiter has not imported {library}"
+
+
 @pytest.mark.parametrize("unit", sorted((DEPLOY / "systemd").glob("*.service")),
                          ids=lambda path: path.name)
 def test_systemd_units_name_what_exists(unit):
