@@ -24,6 +24,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -445,12 +446,14 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         .outerjoin(Qualification, Qualification.id == SupporterProfile.qualification_id)
         .outerjoin(QualificationFramework,
                    QualificationFramework.id == Qualification.framework_id)
-        .where(searchable(today))
-        .order_by(SupporterProfile.id))
+        # No ORDER BY: the index lays rows out in its own order, and sorting
+        # 100,000 rows with their bios spilled to disk (a third of the query).
+        .where(searchable(today)))
     if ids is not None and not ids:
         return [], {}, {}
     query = _only(query, SupporterProfile.id, ids)
-    roles = _links(session, supporter_roles.c.role_id, SupportRole, ids)
+    # Roles: only those search can rank (see support_roles).
+    roles = _links(session, supporter_roles.c.role_id, SupportRole, ids, only=role_keys)
     groups = _links(session, supporter_event_groups.c.event_group_id, EventGroup, ids)
     expertise = _links(session, supporter_expertise.c.need_id, Need, ids)
     engaged = _active_engagements(session, ids)
@@ -465,22 +468,9 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
     rows = itertools.chain.from_iterable(
         session.connection().execute(query).partitions(1000))
 
-    # Supporters hold a few hundred distinct sets of roles, groups and needs: one
-    # copy of each (cards are read, never changed) keeps a worker's memory down.
+    # One copy of each value many supporters hold (cards are read, never changed)
+    # keeps a worker's memory down; sets of roles, groups and needs come shared.
     shared: dict = {}
-
-    def keys_of(pairs: tuple, *, roles: bool = False) -> frozenset[str]:
-        found = shared.get(("keys", pairs, roles))
-        if found is None:  # roles: only those search can rank (see support_roles)
-            found = shared[("keys", pairs, roles)] = frozenset(
-                k for k, _ in pairs if not roles or k in role_keys)
-        return found
-
-    def named(pairs: tuple) -> str:  # "Speed Strength": searched with the bio
-        found = shared.get(("names", pairs))
-        if found is None:
-            found = shared[("names", pairs)] = " ".join(n for _, n in pairs)
-        return found
 
     def one(value):  # one copy of a value many supporters hold (a club, a date)
         return shared.setdefault(value, value)
@@ -506,21 +496,19 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         qualification = one(qualification)
         if last_active is not None and last_active.tzinfo is None:
             last_active = last_active.replace(tzinfo=UTC)
-        its_roles, its_groups, its_needs = roles.get(sid, ()), groups.get(sid, ()), \
-            expertise.get(sid, ())
+        its_roles, its_groups, its_needs = (roles.get(sid, _NONE_HELD), groups.get(sid, _NONE_HELD),
+                                            expertise.get(sid, _NONE_HELD))
         try:
             candidate = matching.Candidate(
                 id=sid, lat=lat, lon=lon,
-                roles=keys_of(its_roles, roles=True),
-                event_groups=keys_of(its_groups),
-                needs=keys_of(its_needs),
+                roles=its_roles.keys, event_groups=its_groups.keys, needs=its_needs.keys,
                 level=level or 0, qualification=qualification or "",
                 club=club_of(club), travel_km=travel, offers_online=online,
                 capacity_left=capacity_left, response_rate=rates.get(sid),
                 # A moment ahead of this server's clock (another server's skew, an
                 # import) is activity today, not a reason to drop the supporter.
                 last_active=max((now - last_active).days, 0) if last_active else None,
-                bio=f"{bio or ''} {named(its_needs)}" if its_needs else bio or "",
+                bio=f"{bio or ''} {its_needs.names}" if its_needs.names else bio or "",
                 country=country_scope(country), framework=framework,
             )
         except matching.InvalidCandidate as err:
@@ -531,7 +519,8 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         candidates.append(candidate)
         last_day[sid] = one(min(safeguarding_until, licence_until))
         cards[sid] = CardRow(
-            name=name, roles=its_roles, event_groups=its_groups, expertise=its_needs,
+            name=name, roles=its_roles.pairs, event_groups=its_groups.pairs,
+            expertise=its_needs.pairs,
             qualification=qualification, years_coaching=years, club=one(club),
             bio=bio or "", near=one(outward), place=town_of(outward, place),
             area_lat=lat, area_lon=lon, online=online, travel_km=travel,
@@ -573,10 +562,24 @@ def club_key(club: str | None) -> str | None:
     return " ".join(club.lower().split()) if club else None
 
 
-def _links(session: Session, column, model, ids=None) -> dict[int, tuple[tuple[str, str], ...]]:
-    """Return ``{supporter_id: ((key, name), ...)}`` for one of the profile's link tables.
+class _Held(NamedTuple):
+    """One distinct set of a link table's items (roles, event groups or needs),
+    shared by every supporter who holds it."""
 
-    Supporters hold a few hundred distinct sets: each is one shared tuple.
+    pairs: tuple[tuple[str, str], ...]  # (key, name), in the taxonomy's order: the card's
+    keys: frozenset[str]                # what search ranks by
+    names: str                          # "Speed Strength": searched with the bio
+
+
+_NONE_HELD = _Held((), frozenset(), "")
+
+
+def _links(session: Session, column, model, ids=None, *,
+           only: set[str] | None = None) -> dict[int, _Held]:
+    """Return ``{supporter_id: held}`` for one of the profile's link tables.
+
+    Supporters hold a few hundred distinct sets: each is one shared record.
+    ``only``: the keys search may rank by; others stay on the card alone.
     """
     table = column.table
     # The taxonomy is small: join it here, in its order, rather than in every row.
@@ -589,18 +592,22 @@ def _links(session: Session, column, model, ids=None) -> dict[int, tuple[tuple[s
     rows = session.connection().execute(_only(
         select(table.c.supporter_id, func.aggregate_strings(cast(column, String), ","))
         .group_by(table.c.supporter_id), table.c.supporter_id, ids)).all()
-    by_text: dict[str, tuple[tuple[str, str], ...]] = {}
-    shared: dict[tuple[int, ...], tuple[tuple[str, str], ...]] = {}
+    by_text: dict[str, _Held] = {}
+    shared: dict[tuple[int, ...], _Held] = {}
     found = {}
     for sid, text in rows:
-        pairs = by_text.get(text)
-        if pairs is None:
-            held = tuple(sorted(map(int, text.split(",")), key=order.__getitem__))
-            pairs = shared.get(held)
-            if pairs is None:
-                pairs = shared[held] = tuple(names[m] for m in held)
-            by_text[text] = pairs
-        found[sid] = pairs
+        held = by_text.get(text)
+        if held is None:
+            items = tuple(sorted(map(int, text.split(",")), key=order.__getitem__))
+            held = shared.get(items)
+            if held is None:
+                pairs = tuple(names[m] for m in items)
+                held = shared[items] = _Held(
+                    pairs=pairs,
+                    keys=frozenset(k for k, _ in pairs if only is None or k in only),
+                    names=" ".join(n for _, n in pairs))
+            by_text[text] = held
+        found[sid] = held
     return found
 
 
