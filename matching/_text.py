@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +47,12 @@ class TextModel:
     """
 
     def __init__(self, bios: Sequence[str], block_of_row: np.ndarray, *,
-                 counts: TermCounts | None = None) -> None:
+                 counts: TermCounts | None = None,
+                 weights: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
+                 vocabulary: dict[str, int] | None = None) -> None:
         self._bios = bios
+        # Carried over from the model this one was moved from, when still right.
+        self._carried = weights, vocabulary
         self._n = len(bios) if counts is None else len(counts.indptr) - 1
         # Rows of online supporters are ranked in blocks; -1 for other rows.
         self._block_of_row = block_of_row
@@ -86,14 +90,19 @@ class TextModel:
         the new bios are counted); an unfitted model stays unfitted.
         """
         with self._lock:
-            counts, bios = self._counts, self._bios
+            counts, bios, fitted = self._counts, self._bios, self._fitted
         if counts is None:
             new = np.empty(len(new_bios), dtype=object)
             new[:] = list(new_bios)
             return TextModel(gather(np.asarray(bios, dtype=object), new, source_rows,
                                     source_pieces(source_rows, len(bios))), block_of_row)
-        return TextModel((), block_of_row,
-                         counts=counts.moved(source_rows, _term_counts(new_bios)))
+        # A fitted model's weights move with its rows: only the rows whose weights
+        # change are weighed again, when the moved model is fitted.
+        moved, weights = counts.moved(source_rows, _term_counts(new_bios),
+                                      (self._idf, self._data) if fitted else None)
+        same_terms = fitted and moved.terms is counts.terms
+        return TextModel((), block_of_row, counts=moved, weights=weights,
+                         vocabulary=self._vocabulary if same_terms else None)
 
     def __len__(self) -> int:
         return self._n
@@ -108,13 +117,16 @@ class TextModel:
             if self._counts is None:
                 self._counts = _term_counts(self._bios)
             counts = self._counts
+            weights, vocabulary = self._carried
             if len(counts.terms):
                 self._terms = counts.terms
-                self._vocabulary = {t: i for i, t in enumerate(counts.terms.tolist())}
-                self._idf, self._data = counts.weights()
+                self._vocabulary = vocabulary or {
+                    t: i for i, t in enumerate(counts.terms.tolist())}
+                self._idf, self._data = weights() if weights else counts.weights()
                 self._indptr, self._indices = counts.indptr, counts.indices
                 self._block_maxima()
             self._bios = ()  # the texts are no longer needed
+            self._carried = None, None
             self._fitted = True
 
     def query_vector(self, text: str) -> QueryText | None:
@@ -179,19 +191,16 @@ class TextModel:
 
     def _row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the positions of the rows' entries, and which row owns each."""
-        starts = self._indptr[rows]
-        sizes = self._indptr[rows + 1] - starts
-        owner = np.repeat(np.arange(len(rows)), sizes)
-        offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
-        return np.arange(len(owner)) + offsets, owner
+        return _entries_of(self._indptr, rows)
 
     def _block_maxima(self) -> None:
         """Compute each term's largest weight per block of online rows."""
         n_terms = len(self._idf)
-        row = np.repeat(np.arange(self._n), np.diff(self._indptr))
-        block = self._block_of_row[row]
-        keep = block >= 0
-        term, block, value = self._indices[keep], block[keep], self._data[keep]
+        # Only the online rows' entries (a third of them, or fewer) are read.
+        online = np.flatnonzero(self._block_of_row >= 0)
+        entries, owner = _entries_of(self._indptr, online)
+        term, value = self._indices[entries], self._data[entries]
+        block = self._block_of_row[online][owner]
         if not len(term):
             self._block_indptr = np.zeros(n_terms + 1, dtype=np.int64)
             return
@@ -220,28 +229,51 @@ class TermCounts:
     indptr: np.ndarray
     indices: np.ndarray
     counts: np.ndarray
+    df: np.ndarray  # how many rows hold each term
+
+    @classmethod
+    def of(cls, terms: np.ndarray, indptr: np.ndarray, indices: np.ndarray,
+           counts: np.ndarray) -> TermCounts:
+        """Return the counts of these rows, their terms' row counts worked out."""
+        return cls(terms=terms, indptr=indptr, indices=indices, counts=counts,
+                   df=np.bincount(indices, minlength=len(terms)))
+
+    def idf(self) -> np.ndarray:
+        """Return each term's smooth idf, ln((1 + n) / (1 + df)) + 1 (scikit-learn's)."""
+        return np.log((1.0 + (len(self.indptr) - 1)) / (1.0 + self.df)) + 1.0
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the idf of each term and the TF-IDF weight of each entry.
 
-        Sublinear tf (1 + ln count), smooth idf (ln((1 + n) / (1 + df)) + 1)
-        and each row scaled to unit length: scikit-learn's formulas.
+        Sublinear tf (1 + ln count), smooth idf and each row scaled to unit
+        length: scikit-learn's formulas.
         """
-        n = len(self.indptr) - 1
-        df = np.bincount(self.indices, minlength=len(self.terms))
-        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
-        data = (1.0 + np.log(self.counts)) * idf[self.indices]
-        row = np.repeat(np.arange(n), np.diff(self.indptr))
-        norm = np.sqrt(np.bincount(row, weights=data * data, minlength=n))
-        data = data / np.where(norm > 0, norm, 1.0)[row]
-        return idf, data
+        idf = self.idf()
+        return idf, self._row_weights(idf, np.arange(len(self.indices)),
+                                      np.repeat(np.arange(len(self.indptr) - 1),
+                                                np.diff(self.indptr)))
 
-    def moved(self, source_rows: np.ndarray, new: TermCounts) -> TermCounts:
+    def _row_weights(self, idf: np.ndarray, entries: np.ndarray,
+                     owner: np.ndarray) -> np.ndarray:
+        """Return the weights of these entries, whole rows of them, ``owner`` numbering
+        their rows 0, 1, 2...: each row summed in its own entry order, so a row's
+        weights are the same whichever other rows are worked out with it."""
+        data = (1.0 + np.log(self.counts[entries])) * idf[self.indices[entries]]
+        norm = np.sqrt(np.bincount(owner, weights=data * data))
+        return data / np.where(norm > 0, norm, 1.0)[owner]
+
+    def moved(self, source_rows: np.ndarray, new: TermCounts,
+              weights: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[TermCounts, Callable[[], tuple[np.ndarray, np.ndarray]] | None]:
         """Return the rows ``source_rows`` of these rows followed by ``new``'s.
 
         The vocabularies merge (both ascending, so old terms keep their order)
         and terms left in no row are dropped: the counts equal those of the
-        same bios counted afresh.
+        same bios counted afresh. Given these rows' ``weights``, also returns
+        how to work out the moved rows' weights when they are wanted (None
+        when they must all be weighed afresh): only new rows, and rows holding
+        a term whose idf changed, are weighed again, and each comes out
+        exactly as a full weighing gives it.
         """
         terms, old_ids, new_ids = _merged_terms(self.terms, new.terms)
         n_old = len(self.indptr) - 1
@@ -250,6 +282,7 @@ class TermCounts:
         old_indices = self.indices if old_ids is None else old_ids[self.indices]
         new_indices = new_ids[new.indices].astype(np.int32)
         pieces = source_pieces(source_rows, n_old)
+        entries = spans = None
         if pieces is None:
             indptr = np.concatenate([self.indptr, self.indptr[-1] + new.indptr[1:]])
             starts = indptr[source_rows]
@@ -262,13 +295,63 @@ class TermCounts:
             spans = [(side, int(ptrs[side][a]), int(ptrs[side][b])) for side, a, b in pieces]
             indices = gather(old_indices, new_indices, None, spans)
             counts = gather(self.counts, new.counts, None, spans)
-        held = np.bincount(indices, minlength=len(terms)) > 0
+        # Rows holding each term: the old rows' counts, less the rows that left,
+        # plus the new rows' (counting every row again would read every entry).
+        df = np.zeros(len(terms), np.int64)
+        old_terms = np.arange(len(self.terms)) if old_ids is None else old_ids
+        df[old_terms] = self.df
+        stayed = np.zeros(n_old, bool)
+        stayed[source_rows[source_rows < n_old]] = True
+        left = np.flatnonzero(~stayed)
+        if len(left):
+            left_entries, _ = _entries_of(self.indptr, left)
+            np.subtract.at(df, old_indices[left_entries], 1)
+        new_rows = source_rows[source_rows >= n_old] - n_old
+        if len(new_rows):
+            new_entries, _ = _entries_of(new.indptr, new_rows)
+            np.add.at(df, new_indices[new_entries], 1)
+        held = df > 0
+        renumber = None
         if not held.all():
-            indices = (np.cumsum(held) - 1)[indices]
-            terms = terms[held]
-        return TermCounts(terms=terms,
-                          indptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-                          indices=indices.astype(np.int32, copy=False), counts=counts)
+            renumber = np.cumsum(held) - 1
+            indices = renumber[indices]
+            terms, df = terms[held], df[held]
+        moved = TermCounts(terms=terms,
+                           indptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                           indices=indices.astype(np.int32, copy=False), counts=counts, df=df)
+        if weights is None or len(source_rows) != n_old or not len(self.terms):
+            return moved, None  # a supporter more or fewer changes every idf
+
+        def carried() -> tuple[np.ndarray, np.ndarray]:
+            old_idf, old_data = weights
+            idf = moved.idf()
+            # Old terms still held, in the new numbering, and whether their idf moved.
+            kept = held[old_terms]
+            now = old_terms[kept] if renumber is None else renumber[old_terms[kept]]
+            changed = np.ones(len(moved.terms), bool)  # new terms are only in new rows
+            changed[now] = idf[now] != old_idf[kept]
+            blank = np.zeros(len(new.indices))
+            data = (np.concatenate([old_data, blank])[entries] if spans is None
+                    else gather(old_data, blank, None, spans))
+            again = source_rows >= n_old
+            if changed.any():
+                hit = np.concatenate([[0], np.cumsum(changed[moved.indices])])
+                again |= hit[moved.indptr[1:]] > hit[moved.indptr[:-1]]
+            rows = np.flatnonzero(again)
+            if len(rows):
+                redo, owner = _entries_of(moved.indptr, rows)
+                data[redo] = moved._row_weights(idf, redo, owner)
+            return idf, data
+
+        return moved, carried
+
+
+def _entries_of(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions of these rows' entries, and which of the rows owns each."""
+    starts = indptr[rows]
+    sizes = indptr[rows + 1] - starts
+    owner = np.repeat(np.arange(len(rows)), sizes)
+    return np.arange(len(owner)) + np.repeat(starts - (np.cumsum(sizes) - sizes), sizes), owner
 
 
 def _merged_terms(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -298,14 +381,14 @@ def _term_counts(bios: Sequence[str]) -> TermCounts:
     try:
         matrix = vectorizer.fit_transform(bios)
     except ValueError:  # every bio empty or only stop words
-        return TermCounts(terms=np.empty(0, dtype=str),
-                          indptr=np.zeros(len(bios) + 1, np.int64),
-                          indices=np.empty(0, np.int32), counts=np.empty(0))
+        return TermCounts.of(terms=np.empty(0, dtype=str),
+                             indptr=np.zeros(len(bios) + 1, np.int64),
+                             indices=np.empty(0, np.int32), counts=np.empty(0))
     matrix.sort_indices()
-    return TermCounts(terms=np.array(vectorizer.get_feature_names_out().tolist(), dtype=str),
-                      indptr=matrix.indptr.astype(np.int64),
-                      indices=matrix.indices.astype(np.int32),
-                      counts=matrix.data.astype(np.float64))
+    return TermCounts.of(terms=np.array(vectorizer.get_feature_names_out().tolist(), dtype=str),
+                         indptr=matrix.indptr.astype(np.int64),
+                         indices=matrix.indices.astype(np.int32),
+                         counts=matrix.data.astype(np.float64))
 
 
 @functools.cache

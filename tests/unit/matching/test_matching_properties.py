@@ -607,6 +607,49 @@ def test_a_word_no_bio_holds_any_more_leaves_the_text_model():
     assert result == fresh.rank(query, w)
 
 
+@pytest.mark.parametrize("change", ["places only", "a new word", "a word gone",
+                                    "a common word", "one more", "one fewer"])
+def test_a_fitted_model_moved_weighs_every_bio_as_a_fresh_fit(change):
+    """Weights carried over from the old model, and those weighed again, are exactly
+    a fresh fit's, change after change."""
+    rng = random.Random(7)
+    cands = [Candidate(i, rng.uniform(53.0, 54.0), rng.uniform(-2.0, -1.0),
+                       roles=frozenset({"mentor"}), level=3, offers_online=i % 2 == 0,
+                       capacity_left=rng.randint(0, 3),
+                       bio=" ".join(rng.choices(WORDS, k=rng.randint(0, 6))))
+             for i in range(1, 301)]
+    edits = {
+        "places only": lambda c: ([dataclasses.replace(c, capacity_left=c.capacity_left + 1)],
+                                  []),
+        "a new word": lambda c: ([dataclasses.replace(c, bio=c.bio + " steeplechase")], []),
+        "a word gone": lambda c: ([dataclasses.replace(c, bio="")], []),
+        "a common word": lambda c: ([dataclasses.replace(c, bio=f"{c.bio} {WORDS[0]}")], []),
+        "one more": lambda c: ([dataclasses.replace(c, id=1000 + c.id)], []),
+        "one fewer": lambda c: ([], [c.id]),
+    }[change]
+    index = build(cands)
+    index.fit_text()
+    current = {c.id: c for c in cands}
+    for _ in range(3):  # a model moved from a moved one, too
+        upserts, gone = edits(current[rng.choice(sorted(current))])
+        index = index.with_changes(upserts, removed=gone)
+        for i in gone:
+            del current[i]
+        current.update((c.id, c) for c in upserts)
+        index.fit_text()  # as goals searches between changes do: weights carried again
+    fresh = build(list(current.values()))
+    fresh.fit_text()
+    rows = np.arange(len(fresh))
+    for goals in ("hurdles rhythm", "steeplechase sprint drills", " ".join(WORDS)):
+        moved_text, fresh_text = index.arrays.text, fresh.arrays.text
+        vector, expected = moved_text.query_vector(goals), fresh_text.query_vector(goals)
+        assert (vector is None) == (expected is None)
+        if expected is not None:
+            assert np.array_equal(vector.weights, expected.weights)
+            assert np.array_equal(moved_text.similarities(vector, rows),
+                                  fresh_text.similarities(expected, rows))
+
+
 # Where boxes wrap or reach a pole, with somewhere ordinary.
 CENTRES = [(0.0, 179.95), (-33.9, -179.99), (64.1, 179.2), (89.5, 10.0), (-89.2, -170.0),
            (53.8, -1.55)]
