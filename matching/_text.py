@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from ._pieces import gather, source_pieces
 
-__all__ = ["QueryText", "TermCounts", "TextModel"]
+__all__ = ["Carried", "QueryText", "TermCounts", "TextModel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +48,12 @@ class TextModel:
 
     def __init__(self, bios: Sequence[str], block_of_row: np.ndarray, *,
                  counts: TermCounts | None = None,
-                 weights: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
-                 vocabulary: dict[str, int] | None = None) -> None:
+                 weights: Callable[[], Carried] | None = None,
+                 vocabulary: dict[str, int] | None = None,
+                 maxima: _OldMaxima | None = None) -> None:
         self._bios = bios
         # Carried over from the model this one was moved from, when still right.
-        self._carried = weights, vocabulary
+        self._carried = weights, vocabulary, maxima
         self._n = len(bios) if counts is None else len(counts.indptr) - 1
         # Rows of online supporters are ranked in blocks; -1 for other rows.
         self._block_of_row = block_of_row
@@ -101,8 +102,11 @@ class TextModel:
         moved, weights = counts.moved(source_rows, _term_counts(new_bios),
                                       (self._idf, self._data) if fitted else None)
         same_terms = fitted and moved.terms is counts.terms
+        maxima = None if weights is None else _OldMaxima(
+            self._block_of_row, self._block_indptr, self._block_ids, self._block_max,
+            source_rows)
         return TextModel((), block_of_row, counts=moved, weights=weights,
-                         vocabulary=self._vocabulary if same_terms else None)
+                         vocabulary=self._vocabulary if same_terms else None, maxima=maxima)
 
     def __len__(self) -> int:
         return self._n
@@ -117,16 +121,22 @@ class TextModel:
             if self._counts is None:
                 self._counts = _term_counts(self._bios)
             counts = self._counts
-            weights, vocabulary = self._carried
+            weights, vocabulary, maxima = self._carried
             if len(counts.terms):
                 self._terms = counts.terms
                 self._vocabulary = vocabulary or {
                     t: i for i, t in enumerate(counts.terms.tolist())}
-                self._idf, self._data = weights() if weights else counts.weights()
                 self._indptr, self._indices = counts.indptr, counts.indices
-                self._block_maxima()
+                if weights is None:
+                    self._idf, self._data = counts.weights()
+                    self._block_maxima()
+                else:
+                    carried = weights()
+                    self._idf, self._data = carried.idf, carried.data
+                    if not self._moved_block_maxima(maxima, carried):
+                        self._block_maxima()
             self._bios = ()  # the texts are no longer needed
-            self._carried = None, None
+            self._carried = None, None, None
             self._fitted = True
 
     def query_vector(self, text: str) -> QueryText | None:
@@ -195,26 +205,93 @@ class TextModel:
 
     def _block_maxima(self) -> None:
         """Compute each term's largest weight per block of online rows."""
-        n_terms = len(self._idf)
         # Only the online rows' entries (a third of them, or fewer) are read.
         online = np.flatnonzero(self._block_of_row >= 0)
         entries, owner = _entries_of(self._indptr, online)
         term, value = self._indices[entries], self._data[entries]
         block = self._block_of_row[online][owner]
-        if not len(term):
-            self._block_indptr = np.zeros(n_terms + 1, dtype=np.int64)
-            return
+        n_blocks = int(block.max()) + 1 if len(block) else 1
         # One key sorts by term, then block: an argsort of it takes a fifth of the
-        # time of lexsort on two keys (this runs again after every index change).
-        n_blocks = int(block.max()) + 1
+        # time of lexsort on two keys.
         key = term.astype(np.int64) * n_blocks + block
         order = np.argsort(key)
-        key, value = key[order], value[order]
+        self._set_block_maxima(key[order], value[order], n_blocks)
+
+    def _moved_block_maxima(self, old: _OldMaxima, carried: Carried) -> bool:
+        """Carry the old model's block maxima over to this one's blocks; False when
+        they must be worked out afresh.
+
+        Rows that stayed keep their weights and stay together in one block, so
+        each old block's maxima carry to that block; the rows weighed again add
+        theirs. A maximum of rows that left stays until the next full build:
+        still at least every row's weight, so still a bound (a little looser).
+        """
+        n_old = len(old.block_of_row)
+        stayed = np.flatnonzero(old.source_rows < n_old)
+        was = old.block_of_row[old.source_rows[stayed]]
+        now = self._block_of_row[stayed]
+        if ((was >= 0) != (now >= 0)).any():
+            return False
+        online = was >= 0
+        was, now = was[online], now[online]
+        to_new = np.full(int(old.block_of_row.max()) + 1 if n_old else 0, -1, np.int64)
+        to_new[was] = now
+        mapped = to_new[to_new >= 0]
+        # Each old block is one new block, numbered in the same order (else the
+        # carried maxima would need sorting again).
+        if (to_new[was] != now).any() or (np.diff(mapped) <= 0).any():
+            return False
+        n_blocks = int(self._block_of_row.max()) + 1 if len(self._block_of_row) else 1
+        term = carried.term_map[np.repeat(np.arange(len(old.block_indptr) - 1),
+                                          np.diff(old.block_indptr))]
+        block = to_new[old.block_ids]
+        keep = (term >= 0) & (block >= 0)
+        key = term[keep] * n_blocks + block[keep]  # ascending: both maps keep the order
+        value = old.block_max[keep]
+        rows = carried.again[self._block_of_row[carried.again] >= 0]
+        entries, owner = _entries_of(self._indptr, rows)
+        added = self._indices[entries].astype(np.int64) * n_blocks + self._block_of_row[rows][owner]
+        key = np.concatenate([key, added])
+        # Stable: the carried keys are one sorted run, so this costs little more
+        # than sorting the few added ones.
+        order = np.argsort(key, kind="stable")
+        self._set_block_maxima(key[order], np.concatenate([value, self._data[entries]])[order],
+                               n_blocks)
+        return True
+
+    def _set_block_maxima(self, key: np.ndarray, value: np.ndarray, n_blocks: int) -> None:
+        """Keep the largest value of each key (term * n_blocks + block), keys ascending."""
+        n_terms = len(self._idf)
+        if not len(key):
+            self._block_indptr = np.zeros(n_terms + 1, dtype=np.int64)
+            self._block_ids, self._block_max = np.empty(0, dtype=np.int64), np.empty(0)
+            return
         first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
         self._block_max = np.maximum.reduceat(value, first).astype(np.float64)
         self._block_ids = (key[first] % n_blocks).astype(np.int64)
         self._block_indptr = np.searchsorted(key[first] // n_blocks,
                                              np.arange(n_terms + 1)).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A moved model's weights, worked out from the model it was moved from."""
+
+    idf: np.ndarray
+    data: np.ndarray
+    again: np.ndarray     # the rows weighed again (new, or holding a term whose idf moved)
+    term_map: np.ndarray  # each old term's id now; -1 when no row holds it any more
+
+
+@dataclass(frozen=True, slots=True)
+class _OldMaxima:
+    """The block maxima of the model a moved one came from, and where its rows went."""
+
+    block_of_row: np.ndarray
+    block_indptr: np.ndarray
+    block_ids: np.ndarray
+    block_max: np.ndarray
+    source_rows: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,16 +341,16 @@ class TermCounts:
 
     def moved(self, source_rows: np.ndarray, new: TermCounts,
               weights: tuple[np.ndarray, np.ndarray] | None = None
-              ) -> tuple[TermCounts, Callable[[], tuple[np.ndarray, np.ndarray]] | None]:
+              ) -> tuple[TermCounts, Callable[[], Carried] | None]:
         """Return the rows ``source_rows`` of these rows followed by ``new``'s.
 
         The vocabularies merge (both ascending, so old terms keep their order)
         and terms left in no row are dropped: the counts equal those of the
         same bios counted afresh. Given these rows' ``weights``, also returns
         how to work out the moved rows' weights when they are wanted (None
-        when they must all be weighed afresh): only new rows, and rows holding
-        a term whose idf changed, are weighed again, and each comes out
-        exactly as a full weighing gives it.
+        when they must all be weighed afresh; see :class:`Carried`): only new
+        rows, and rows holding a term whose idf changed, are weighed again,
+        and each comes out exactly as a full weighing gives it.
         """
         terms, old_ids, new_ids = _merged_terms(self.terms, new.terms)
         n_old = len(self.indptr) - 1
@@ -341,7 +418,9 @@ class TermCounts:
             if len(rows):
                 redo, owner = _entries_of(moved.indptr, rows)
                 data[redo] = moved._row_weights(idf, redo, owner)
-            return idf, data
+            term_map = np.full(len(self.terms), -1, np.int64)
+            term_map[kept] = now
+            return Carried(idf, data, rows, term_map)
 
         return moved, carried
 

@@ -609,9 +609,12 @@ def test_a_word_no_bio_holds_any_more_leaves_the_text_model():
 
 @pytest.mark.parametrize("change", ["places only", "a new word", "a word gone",
                                     "a common word", "one more", "one fewer"])
-def test_a_fitted_model_moved_weighs_every_bio_as_a_fresh_fit(change):
+def test_a_fitted_model_moved_weighs_every_bio_as_a_fresh_fit(change, monkeypatch):
     """Weights carried over from the old model, and those weighed again, are exactly
-    a fresh fit's, change after change."""
+    a fresh fit's, change after change; online searches pruned by the carried
+    block bounds find exactly what a fresh index finds."""
+    from matching import _online
+
     rng = random.Random(7)
     cands = [Candidate(i, rng.uniform(53.0, 54.0), rng.uniform(-2.0, -1.0),
                        roles=frozenset({"mentor"}), level=3, offers_online=i % 2 == 0,
@@ -648,6 +651,19 @@ def test_a_fitted_model_moved_weighs_every_bio_as_a_fresh_fit(change):
             assert np.array_equal(vector.weights, expected.weights)
             assert np.array_equal(moved_text.similarities(vector, rows),
                                   fresh_text.similarities(expected, rows))
+            # Block bounds carried over may be looser than a fresh fit's, never lower.
+            n_blocks = len(fresh.arrays.blocks.start)
+            assert len(index.arrays.blocks.start) == n_blocks
+            bounds = moved_text.block_bounds(vector, n_blocks)
+            assert (bounds >= fresh_text.block_bounds(expected, n_blocks)).all()
+    # Bounds in use: the online search by blocks, in small steps.
+    monkeypatch.setattr(_online, "_SCORE_ALL_ROWS", 0)
+    monkeypatch.setattr(_online, "_CHUNK_BLOCKS", 2)
+    for mode in ("online", "either"):
+        for goals in ("hurdles rhythm", "steeplechase sprint drills", WORDS[0]):
+            query = Query(53.5, -1.5, radius_km=15.0, roles={"mentor"}, level=1, mode=mode,
+                          goals_text=goals, limit=5)
+            assert index.rank(query, Weights(text=3.0)) == fresh.rank(query, Weights(text=3.0))
 
 
 # Where boxes wrap or reach a pole, with somewhere ordinary.
