@@ -156,17 +156,21 @@ def changed_columns(old: Columns, new: Columns, source: np.ndarray) -> Columns:
     and those no row holds any more are dropped, so the result equals reading
     the same candidates afresh.
     """
-    groups, group_keys = _merge_matrix(old.groups, old.group_keys, new.groups, new.group_keys,
-                                       source)
-    needs, need_keys = _merge_matrix(old.needs, old.need_keys, new.needs, new.need_keys, source)
-    club, club_keys = _merge_codes(old.club, old.club_keys, new.club, new.club_keys, source,
-                                   none=False)
-    country, country_keys = _merge_codes(old.country, old.country_keys, new.country,
-                                         new.country_keys, source, none=True)
-    framework, framework_keys = _merge_codes(old.framework, old.framework_keys, new.framework,
-                                             new.framework_keys, source, none=True)
-
     pieces = source_pieces(source, len(old))
+    # The old rows that left: only keys they held can be held by nobody now.
+    stayed = np.zeros(len(old), bool)
+    stayed[source[source < len(old)]] = True
+    left = np.flatnonzero(~stayed)
+    groups, group_keys = _merge_matrix(old.groups, old.group_keys, new.groups, new.group_keys,
+                                       source, pieces, left)
+    needs, need_keys = _merge_matrix(old.needs, old.need_keys, new.needs, new.need_keys, source,
+                                     pieces, left)
+    club, club_keys = _merge_codes(old.club, old.club_keys, new.club, new.club_keys, source,
+                                   pieces, left, none=False)
+    country, country_keys = _merge_codes(old.country, old.country_keys, new.country,
+                                         new.country_keys, source, pieces, left, none=True)
+    framework, framework_keys = _merge_codes(old.framework, old.framework_keys, new.framework,
+                                             new.framework_keys, source, pieces, left, none=True)
 
     def joined(name: str) -> np.ndarray:
         return gather(getattr(old, name), getattr(new, name), source, pieces)
@@ -275,9 +279,9 @@ def _coded(values: list, keys: tuple) -> np.ndarray:
 
 
 def _merge_matrix(old: np.ndarray, old_keys: tuple, new: np.ndarray, new_keys: tuple,
-                  source: np.ndarray) -> tuple[np.ndarray, tuple]:
+                  source: np.ndarray, pieces, left: np.ndarray) -> tuple[np.ndarray, tuple]:
     """Join two membership bit matrices on the union of their keys, take the source
-    rows, and drop keys nobody holds."""
+    rows, and drop keys nobody holds (only a key of the rows that ``left`` can be)."""
     if old_keys != new_keys and set(new_keys) <= set(old_keys):
         # The usual change: no key the index does not hold already.
         where = {k: i for i, k in enumerate(old_keys)}
@@ -285,7 +289,13 @@ def _merge_matrix(old: np.ndarray, old_keys: tuple, new: np.ndarray, new_keys: t
         matrix[:, [where[k] for k in new_keys]] = _unpack(new, len(new_keys))
         new, new_keys = _pack(matrix), old_keys
     if old_keys == new_keys:
-        keys, bits = old_keys, gather(old, new, source, source_pieces(source, len(old)))
+        keys, bits = old_keys, gather(old, new, source, pieces)
+        # Every old key was held; one only the rows that left held (and no new
+        # row holds) may be held by nobody now.
+        lost = (np.bitwise_or.reduce(old[left], axis=0)
+                & ~np.bitwise_or.reduce(new, axis=0)) if len(left) else None
+        if lost is None or not lost.any():
+            return bits, keys
         held = _unpack(np.bitwise_or.reduce(bits, axis=0)[None, :], len(keys))[0]
         if held.all():
             return bits, keys
@@ -302,13 +312,24 @@ def _merge_matrix(old: np.ndarray, old_keys: tuple, new: np.ndarray, new_keys: t
 
 
 def _merge_codes(old: np.ndarray, old_keys: tuple, new: np.ndarray, new_keys: tuple,
-                 source: np.ndarray, *, none: bool) -> tuple[np.ndarray, tuple]:
+                 source: np.ndarray, pieces, left: np.ndarray, *,
+                 none: bool) -> tuple[np.ndarray, tuple]:
     """Join two code columns on the union of their keys, take the source rows, and
-    drop keys nobody holds.
+    drop keys nobody holds (only a key of the rows that ``left`` can be).
 
     With ``none``, key 0 is None and stays; otherwise -1 means none.
     """
     first = 1 if none else 0
+    if set(new_keys[first:]) <= set(old_keys[first:]):
+        # The usual change: no new key, so the old codes stand.
+        where = {k: i for i, k in enumerate(old_keys)}
+        new_map = np.array([where[k] for k in new_keys] + [-1], np.int64)
+        codes = gather(old.astype(np.int64, copy=False), new_map[new], source, pieces)
+        maybe_lost = set(old[left].tolist()) - set(new_map[new].tolist()) - {-1}
+        if none:
+            maybe_lost.discard(0)
+        if all(np.count_nonzero(codes == k) for k in maybe_lost):
+            return codes, old_keys
     named = sorted(set(old_keys[first:]) | set(new_keys[first:]))
     keys = (None, *named) if none else tuple(named)
     where = {k: i for i, k in enumerate(keys)}

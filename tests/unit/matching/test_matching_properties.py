@@ -578,6 +578,9 @@ def test_a_changed_index_ranks_exactly_as_one_built_afresh(data, cands, qs, w, f
     fresh = build(list(after.values()))
     assert sorted(changed.ids.tolist()) == sorted(after)
     assert changed.ids.tolist() == fresh.ids.tolist()  # the same rows in the same order
+    for keys in ("group_keys", "need_keys", "club_keys", "country_keys", "framework_keys"):
+        # No key that nobody holds any more is kept.
+        assert getattr(changed.arrays.columns, keys) == getattr(fresh.arrays.columns, keys)
     for query in qs:
         assert changed.rank(query, w) == fresh.rank(query, w)
         assert everything(changed, query, w) == everything(fresh, query, w)
