@@ -92,8 +92,10 @@ def warm_up(app) -> Snapshot | None:
     with app.app_context():
         try:
             snapshot = index_cache().get(db.session)
-            # Otherwise the first search with goals text would fit the TF-IDF model.
+            # Otherwise the first search with goals text would fit the TF-IDF model,
+            # and the first change applied would compile its queries.
             snapshot.index.fit_text()
+            index_cache().rehearse_a_change(db.session)
         except Exception:
             log.exception("Search index warm-up failed; the first search will build it")
             return None

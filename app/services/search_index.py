@@ -54,6 +54,9 @@ from app.services.search_changes import changes_between
 
 log = logging.getLogger(__name__)
 
+#: A supporter id no row has (ids start at 1).
+NOBODY = 0
+
 
 @dataclass(frozen=True)
 class Taxonomy:
@@ -226,6 +229,15 @@ class SearchIndexCache:
     def invalidate(self) -> None:
         """Force a freshness check on the next search."""
         self._checked_at = -math.inf
+
+    def rehearse_a_change(self, session: Session) -> None:
+        """Apply a change to nobody, so the first real change finds its queries
+        compiled (a first compile takes longer than applying the change)."""
+        snapshot = self._snapshot
+        if snapshot is not None:
+            changes_between(session, snapshot.version, snapshot.version)
+            apply_changes(session, snapshot, frozenset({NOBODY}), version=snapshot.version,
+                          today=snapshot.built_on)
 
     @property
     def current(self) -> Snapshot | None:

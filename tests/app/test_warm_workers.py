@@ -51,6 +51,37 @@ def test_warm_up_builds_the_index_and_its_text_model(app, client, make_supporter
     assert client.get("/healthz").get_json()["search_index"]["supporters"] == 1
 
 
+def test_a_warm_worker_applies_its_first_change_with_nothing_to_compile(app, session,
+                                                                      make_supporter):
+    """warm_up rehearses a change, so the first real one compiles no query: a first
+    compile costs more than applying the change."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    from app.extensions import db
+    from app.services.search import index_cache, warm_up
+
+    changing = make_supporter()
+    make_supporter()
+    before = warm_up(app)
+    changing.capacity += 1
+    session.commit()
+    compiled = []
+
+    def executing(conn, cursor, statement, parameters, context, executemany):
+        if context.cache_hit is CacheStats.CACHE_MISS:
+            compiled.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", executing)
+    try:
+        after = index_cache().get(db.session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executing)
+    assert after.version > before.version
+    assert after.changes_applied == 1  # applied as a change, not rebuilt
+    assert compiled == []
+
+
 def test_warm_up_never_raises_when_the_database_is_away():
     from app import create_app
     from app.services.search import warm_up
