@@ -52,6 +52,13 @@ INDEX_BUILD_SECONDS = Histogram(
     ["mode"],
     buckets=(.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, float("inf")),
 )
+INDEX_BUILD_CPU_SECONDS = Histogram(
+    "fmcs_search_index_build_cpu_seconds",
+    "Processor time this worker spent on it (its own thread's, not the database's): "
+    "what a build or a change costs the worker, however busy the host.",
+    ["mode"],
+    buckets=(.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, float("inf")),
+)
 RATE_LIMITED = Counter(
     "fmcs_rate_limit_rejections",
     "Requests refused (429) by a rate limit, by the limit's scope.",

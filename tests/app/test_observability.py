@@ -66,10 +66,27 @@ def test_a_search_is_timed_by_endpoint_and_in_ranking(metrics_on, app, client,
     assert value(after, request_count, **labels) == value(before, request_count, **labels) + 1
     assert value(after, "fmcs_search_rank_duration_seconds_count") == \
         value(before, "fmcs_search_rank_duration_seconds_count") + 1
-    builds = "fmcs_search_index_build_duration_seconds_count"
-    assert value(after, builds, mode="inline") >= value(before, builds, mode="inline") + 1
+    for builds in ("fmcs_search_index_build_duration_seconds_count",
+                   "fmcs_search_index_build_cpu_seconds_count"):
+        assert value(after, builds, mode="inline") >= value(before, builds, mode="inline") + 1
     # Labels are endpoint names, never paths or query strings.
     assert not any("LS6" in str(key) or "/api/" in str(key) for key in after)
+
+
+def test_a_change_applied_is_timed_on_the_clock_and_in_processor_time(
+        metrics_on, client, session, make_supporter):
+    supporter = make_supporter(**CITY_CENTRE)
+    assert client.get("/api/v1/search", query_string={"where": "LS6 3QS"}).status_code == 200
+    before = scrape(client)
+    supporter.capacity += 1
+    session.commit()
+    assert client.get("/api/v1/search", query_string={"where": "LS6 3QS"}).status_code == 200
+    after = scrape(client)
+    for changes in ("fmcs_search_index_build_duration_seconds_count",
+                    "fmcs_search_index_build_cpu_seconds_count"):
+        assert value(after, changes, mode="delta") == value(before, changes, mode="delta") + 1
+    assert value(after, "fmcs_search_index_build_cpu_seconds_sum", mode="delta") > \
+        value(before, "fmcs_search_index_build_cpu_seconds_sum", mode="delta")
 
 
 def test_outbox_depth_counts_waiting_mail_and_dead_letters(metrics_on, app, client, visitor,
