@@ -335,7 +335,7 @@ class TermCounts:
         """Return the weights of these entries, whole rows of them, ``owner`` numbering
         their rows 0, 1, 2...: each row summed in its own entry order, so a row's
         weights are the same whichever other rows are worked out with it."""
-        data = (1.0 + np.log(self.counts[entries])) * idf[self.indices[entries]]
+        data = (1.0 + np.log(self.counts[entries].astype(np.float64))) * idf[self.indices[entries]]
         norm = np.sqrt(np.bincount(owner, weights=data * data))
         return data / np.where(norm > 0, norm, 1.0)[owner]
 
@@ -456,18 +456,20 @@ def _merged_terms(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _term_counts(bios: Sequence[str]) -> TermCounts:
     """Count the terms of each bio (scikit-learn's English analyser and stop words)."""
-    vectorizer = CountVectorizer(stop_words="english", dtype=np.float64)
+    vectorizer = CountVectorizer(stop_words="english", dtype=np.int32)
     try:
         matrix = vectorizer.fit_transform(bios)
     except ValueError:  # every bio empty or only stop words
         return TermCounts.of(terms=np.empty(0, dtype=str),
                              indptr=np.zeros(len(bios) + 1, np.int64),
-                             indices=np.empty(0, np.int32), counts=np.empty(0))
+                             indices=np.empty(0, np.int32), counts=np.empty(0, np.uint16))
     matrix.sort_indices()
     return TermCounts.of(terms=np.array(vectorizer.get_feature_names_out().tolist(), dtype=str),
                          indptr=matrix.indptr.astype(np.int64),
                          indices=matrix.indices.astype(np.int32),
-                         counts=matrix.data.astype(np.float64))
+                         # A term's count in one bio (at most 20,000 characters) fits
+                         # in 16 bits: a quarter of the memory, and of each copy.
+                         counts=matrix.data.astype(np.uint16))
 
 
 @functools.cache
