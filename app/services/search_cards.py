@@ -9,6 +9,7 @@ share held once, about 18 MB. A search renders only the forty or so it shows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from typing import NamedTuple
 
 
@@ -34,6 +35,9 @@ class CardRow(NamedTuple):
     capacity_left: int
     replies_within_days: float | None
     active_this_month: bool
+    # The last day they may be found (their check or licence expires after it);
+    # never shown: a snapshot carried past midnight without the database drops them.
+    last_day: date
 
 
 class Cards(Mapping[int, dict]):
@@ -72,6 +76,10 @@ class Cards(Mapping[int, dict]):
     def without(self, leaving: set[int]) -> Cards:
         """Return these cards less those of ``leaving``."""
         return self.changed({}, leaving)
+
+    def expired_by(self, today: date) -> set[int]:
+        """Return the ids of the supporters who may no longer be found on ``today``."""
+        return {sid for sid, row in self._rows.items() if row.last_day < today}
 
 
 def render(supporter_id: int, row: CardRow) -> dict:

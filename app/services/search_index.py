@@ -88,9 +88,6 @@ class Snapshot:
     # The search form's choices, as plain values: the search page needs no
     # database query of its own (and so answers while the database is away).
     form: dict = field(default_factory=dict)
-    # The last day each supporter may be found (their check or licence expires
-    # after it): a snapshot carried past midnight without the database drops them.
-    last_day: dict[int, date] = field(default_factory=dict)
     built_at: float = field(default_factory=time.monotonic)
     # When the whole index was last read from the database (changes since applied).
     full_built_at: float = field(default_factory=time.monotonic)
@@ -104,11 +101,10 @@ class Snapshot:
         Whoever's check or licence has expired since leaves; nothing else can
         change while nobody can write.
         """
-        leaving = {sid for sid, last in self.last_day.items() if last < today}
+        leaving = self.cards.expired_by(today)
         return replace(
             self, built_on=today, index=self.index.without(leaving),
             cards=self.cards.without(leaving),
-            last_day={sid: last for sid, last in self.last_day.items() if last >= today},
             built_at=time.monotonic(), answers=AnswerCache(), _lazy={})
 
     def named(self, text: str) -> list[int]:
@@ -402,12 +398,12 @@ def _build_snapshot(session: Session, *, version: int, today: date) -> Snapshot:
     taxonomy = replace(taxonomy, roles={k: v for k, v in taxonomy.roles.items() if k in role_keys})
     related = {g.key: {r.key for r in g.related} for g in session.scalars(
         select(EventGroup).options(selectinload(EventGroup.related)))}
-    candidates, cards, last_day = load_supporters(session, today=today, role_keys=role_keys)
+    candidates, cards = load_supporters(session, today=today, role_keys=role_keys)
     index = matching.SupportIndex.build(candidates, labels=taxonomy.labels(),
                                         related_groups=related, roles=index_roles)
     return Snapshot(version=version, built_on=today, index=index, cards=Cards(cards),
                     taxonomy=taxonomy, weights=current_weights(session),
-                    form=search_form_choices(session), last_day=last_day)
+                    form=search_form_choices(session))
 
 
 def apply_changes(session: Session, snapshot: Snapshot, supporter_ids: frozenset[int], *,
@@ -418,27 +414,22 @@ def apply_changes(session: Session, snapshot: Snapshot, supporter_ids: frozenset
     search exactly as ``build_snapshot`` would.
     """
     role_keys = {role.key for role in snapshot.index.roles}
-    candidates, cards, last_day = load_supporters(session, today=today, role_keys=role_keys,
-                                                  ids=supporter_ids)
+    candidates, cards = load_supporters(session, today=today, role_keys=role_keys,
+                                        ids=supporter_ids)
     gone = supporter_ids - cards.keys()
-    # Plain dict copies (a C loop), then the few changes: no pass in Python.
-    new_last_day = dict(snapshot.last_day)
-    for sid in gone:
-        new_last_day.pop(sid, None)
-    new_last_day.update(last_day)
     return replace(
         snapshot, version=version,
         index=snapshot.index.with_changes(candidates, removed=gone),
-        cards=snapshot.cards.changed(cards, gone), last_day=new_last_day,
+        cards=snapshot.cards.changed(cards, gone),
         built_at=time.monotonic(), changes_applied=snapshot.changes_applied + len(supporter_ids),
         answers=AnswerCache(), _lazy={})
 
 
 def load_supporters(session: Session, *, today: date, role_keys: set[str],
                     ids: frozenset[int] | None = None
-                    ) -> tuple[list[matching.Candidate], dict[int, CardRow], dict[int, date]]:
-    """Return the searchable supporters (all, or those of ``ids``) as candidates,
-    public card rows and last days.
+                    ) -> tuple[list[matching.Candidate], dict[int, CardRow]]:
+    """Return the searchable supporters (all, or those of ``ids``) as candidates and
+    card rows.
 
     Plain column queries rather than ORM objects: at 100k supporters this is
     the difference between seconds and a minute.
@@ -464,7 +455,7 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
         # 100,000 rows with their bios spilled to disk (a third of the query).
         .where(searchable(today)))
     if ids is not None and not ids:
-        return [], {}, {}
+        return [], {}
     query = _only(query, SupporterProfile.id, ids)
     # Roles: only those search can rank (see support_roles).
     roles = _links(session, supporter_roles.c.role_id, SupportRole, ids, only=role_keys)
@@ -501,7 +492,7 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             found = shared[("town", outward, place)] = public_town(outward, place)
         return found
 
-    candidates, cards, last_day = [], {}, {}
+    candidates, cards = [], {}
     now = datetime.now(UTC)
     for (sid, name, lat, lon, outward, place, country, club, bio, years, travel, online,
          capacity, last_active, safeguarding_until, licence_until, qualification, level,
@@ -531,7 +522,6 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             log.warning("supporter %s left out of search: %s", sid, err)
             continue
         candidates.append(candidate)
-        last_day[sid] = one(min(safeguarding_until, licence_until))
         cards[sid] = CardRow(
             name=name, roles=its_roles.pairs, event_groups=its_groups.pairs,
             expertise=its_needs.pairs,
@@ -539,8 +529,9 @@ def load_supporters(session: Session, *, today: date, role_keys: set[str],
             bio=bio or "", near=one(outward), place=town_of(outward, place),
             area_lat=lat, area_lon=lon, online=online, travel_km=travel,
             capacity_left=capacity_left, replies_within_days=replies.get(sid),
-            active_this_month=active_recently(last_active, now))
-    return candidates, cards, last_day
+            active_this_month=active_recently(last_active, now),
+            last_day=one(min(safeguarding_until, licence_until)))
+    return candidates, cards
 
 
 def search_form_choices(session: Session) -> dict:
