@@ -54,8 +54,9 @@ INDEX_BUILD_SECONDS = Histogram(
 )
 INDEX_BUILD_CPU_SECONDS = Histogram(
     "fmcs_search_index_build_cpu_seconds",
-    "Processor time this worker spent on it (its own thread's, not the database's): "
-    "what a build or a change costs the worker, however busy the host.",
+    "Processor time of the thread that built this worker's search index snapshot or "
+    "applied a change to it (not the database's): what it cost the worker, however busy "
+    "the host.",
     ["mode"],
     buckets=(.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, float("inf")),
 )

@@ -30,7 +30,7 @@ from ._arrays import (
 from ._cells import cell_codes, spatial_order
 from ._errors import InvalidCandidate, InvalidInput
 from ._geo import chord_from_km, unit_vectors
-from ._pieces import gather, source_pieces
+from ._pieces import gather, left_rows, source_pieces
 from ._roles import Role
 from ._text import TextModel
 from ._types import Candidate, Labels
@@ -157,10 +157,8 @@ def changed_columns(old: Columns, new: Columns, source: np.ndarray) -> Columns:
     the same candidates afresh.
     """
     pieces = source_pieces(source, len(old))
-    # The old rows that left: only keys they held can be held by nobody now.
-    stayed = np.zeros(len(old), bool)
-    stayed[source[source < len(old)]] = True
-    left = np.flatnonzero(~stayed)
+    # Only keys the old rows that left held can be held by nobody now.
+    left = left_rows(source, len(old))
     groups, group_keys = _merge_matrix(old.groups, old.group_keys, new.groups, new.group_keys,
                                        source, pieces, left)
     needs, need_keys = _merge_matrix(old.needs, old.need_keys, new.needs, new.need_keys, source,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gather", "source_pieces"]
+__all__ = ["gather", "left_rows", "source_pieces"]
 
 # Past this many runs, gathering by index is as quick.
 _MAX_PIECES = 256
@@ -52,3 +52,10 @@ def gather(old: np.ndarray, new: np.ndarray, source: np.ndarray,
     if not pieces:
         return np.concatenate([old[:0], new[:0]])
     return np.concatenate([sides[side][a:b] for side, a, b in pieces])
+
+
+def left_rows(source: np.ndarray, n_old: int) -> np.ndarray:
+    """Return the old rows that ``source`` does not take: those that left."""
+    stayed = np.zeros(n_old, bool)
+    stayed[source[source < n_old]] = True
+    return np.flatnonzero(~stayed)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from ._pieces import gather, source_pieces
+from ._pieces import gather, left_rows, source_pieces
 
 __all__ = ["Carried", "QueryText", "TermCounts", "TextModel"]
 
@@ -47,13 +47,10 @@ class TextModel:
     """
 
     def __init__(self, bios: Sequence[str], block_of_row: np.ndarray, *,
-                 counts: TermCounts | None = None,
-                 weights: Callable[[], Carried] | None = None,
-                 vocabulary: dict[str, int] | None = None,
-                 maxima: _OldMaxima | None = None) -> None:
+                 counts: TermCounts | None = None, carry: _Carry | None = None) -> None:
         self._bios = bios
-        # Carried over from the model this one was moved from, when still right.
-        self._carried = weights, vocabulary, maxima
+        # What the fitted model this one was moved from lends it, until it is fitted.
+        self._carry = carry
         self._n = len(bios) if counts is None else len(counts.indptr) - 1
         # Rows of online supporters are ranked in blocks; -1 for other rows.
         self._block_of_row = block_of_row
@@ -101,12 +98,11 @@ class TextModel:
         # change are weighed again, when the moved model is fitted.
         moved, weights = counts.moved(source_rows, _term_counts(new_bios),
                                       (self._idf, self._data) if fitted else None)
-        same_terms = fitted and moved.terms is counts.terms
-        maxima = None if weights is None else _OldMaxima(
-            self._block_of_row, self._block_indptr, self._block_ids, self._block_max,
-            source_rows)
-        return TextModel((), block_of_row, counts=moved, weights=weights,
-                         vocabulary=self._vocabulary if same_terms else None, maxima=maxima)
+        carry = None if weights is None else _Carry(
+            weights, self._vocabulary if moved.terms is counts.terms else None,
+            _OldMaxima(self._block_of_row, self._block_indptr, self._block_ids,
+                       self._block_max, source_rows))
+        return TextModel((), block_of_row, counts=moved, carry=carry)
 
     def __len__(self) -> int:
         return self._n
@@ -121,22 +117,22 @@ class TextModel:
             if self._counts is None:
                 self._counts = _term_counts(self._bios)
             counts = self._counts
-            weights, vocabulary, maxima = self._carried
+            carry = self._carry
             if len(counts.terms):
                 self._terms = counts.terms
-                self._vocabulary = vocabulary or {
+                self._vocabulary = (carry and carry.vocabulary) or {
                     t: i for i, t in enumerate(counts.terms.tolist())}
                 self._indptr, self._indices = counts.indptr, counts.indices
-                if weights is None:
+                if carry is None:
                     self._idf, self._data = counts.weights()
                     self._block_maxima()
                 else:
-                    carried = weights()
+                    carried = carry.weights()
                     self._idf, self._data = carried.idf, carried.data
-                    if not self._moved_block_maxima(maxima, carried):
+                    if not self._moved_block_maxima(carry.maxima, carried):
                         self._block_maxima()
             self._bios = ()  # the texts are no longer needed
-            self._carried = None, None, None
+            self._carry = None  # nor the old model's arrays
             self._fitted = True
 
     def query_vector(self, text: str) -> QueryText | None:
@@ -295,6 +291,15 @@ class _OldMaxima:
 
 
 @dataclass(frozen=True, slots=True)
+class _Carry:
+    """What a moved model takes from the fitted model it was moved from."""
+
+    weights: Callable[[], Carried]
+    vocabulary: dict[str, int] | None  # the same terms: the same vocabulary
+    maxima: _OldMaxima
+
+
+@dataclass(frozen=True, slots=True)
 class TermCounts:
     """How often each term occurs in each row's bio, rows in index order.
 
@@ -377,9 +382,7 @@ class TermCounts:
         df = np.zeros(len(terms), np.int64)
         old_terms = np.arange(len(self.terms)) if old_ids is None else old_ids
         df[old_terms] = self.df
-        stayed = np.zeros(n_old, bool)
-        stayed[source_rows[source_rows < n_old]] = True
-        left = np.flatnonzero(~stayed)
+        left = left_rows(source_rows, n_old)
         if len(left):
             left_entries, _ = _entries_of(self.indptr, left)
             np.subtract.at(df, old_indices[left_entries], 1)
@@ -399,7 +402,7 @@ class TermCounts:
         if weights is None or len(source_rows) != n_old or not len(self.terms):
             return moved, None  # a supporter more or fewer changes every idf
 
-        def carried() -> tuple[np.ndarray, np.ndarray]:
+        def carried() -> Carried:
             old_idf, old_data = weights
             idf = moved.idf()
             # Old terms still held, in the new numbering, and whether their idf moved.
